@@ -1,0 +1,56 @@
+# podnet: every target installs what it needs; a machine with Python 3.11+ and make is enough.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# Offline, account-free synth: no version check, no notices, no telemetry.
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_CLI_TELEMETRY := false
+CDK := cdk --no-notices --no-version-reporting
+CONFIG ?=
+CDK_CONFIG := $(if $(CONFIG),--context podnet:configFile=$(abspath $(CONFIG)))
+
+.PHONY: setup synth test lint plan diff deploy destroy bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml tools.lock
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "podnet needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r tools.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	$(CDK) synth --quiet $(CDK_CONFIG)
+
+plan: setup
+	$(BIN)/podnet plan $(if $(CONFIG),--config $(CONFIG))
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+diff: setup
+	$(CDK) diff $(CDK_CONFIG)
+
+deploy: setup
+	$(CDK) deploy --all $(CDK_CONFIG)
+
+destroy: setup
+	$(CDK) destroy --all $(CDK_CONFIG)
+
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,88 @@
+"""Read the configuration: cdk.json context key ``podnet``, overridden by an optional JSON/YAML file."""
+
+import difflib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from podnet.config.errors import ConfigError
+from podnet.config.model import NodesConfig, PodnetConfig
+
+CONTEXT_KEY = "podnet"
+CONFIG_FILE_CONTEXT_KEY = "podnet:configFile"
+
+
+def read_cdk_json_context(cdk_json: Path) -> dict[str, Any]:
+    """The ``context`` of a cdk.json, as the CDK CLI would pass it to app.py."""
+    try:
+        return dict(json.loads(cdk_json.read_text()).get("context", {}))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ConfigError(f"cannot read {cdk_json}: {error}; fix the file or run from the project folder") from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A JSON or YAML configuration file (same keys as cdk.json's ``podnet`` context)."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError(f"configFile {path}: {error.strerror}; pass an existing JSON or YAML file") from None
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        where = str(error).splitlines()[0]
+        raise ConfigError(f"configFile {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {where}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"configFile {path} must hold a mapping of settings, e.g. {{\"clusterName\": \"demo\"}}")
+    return data
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Override wins key by key; nested mappings (``nodes``) merge instead of being replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(context: Mapping[str, Any], config_file: str | Path | None = None) -> PodnetConfig:
+    """Build the configuration from CDK context (and the file it or the caller names), or raise ConfigError."""
+    raw = context.get(CONTEXT_KEY) or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"context key '{CONTEXT_KEY}' must be an object of settings in cdk.json")
+    file = config_file or context.get(CONFIG_FILE_CONTEXT_KEY)
+    if file:
+        raw = merge(raw, read_config_file(Path(file)))
+    return parse_config(raw)
+
+
+def parse_config(raw: Mapping[str, Any]) -> PodnetConfig:
+    """Validate a raw mapping into a PodnetConfig; the first problem becomes a one-line ConfigError."""
+    try:
+        return PodnetConfig.model_validate(dict(raw))
+    except ValidationError as error:
+        raise ConfigError(describe(error.errors()[0])) from None
+
+
+def describe(problem: Mapping[str, Any]) -> str:
+    """One line for one pydantic error: the setting (as the user spells it) and what to do."""
+    location = [str(part) for part in problem["loc"]]
+    setting = ".".join(location)
+    if problem["type"] == "extra_forbidden":
+        known = _known_keys(location[:-1])
+        close = difflib.get_close_matches(location[-1], known, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"known settings: {', '.join(sorted(known))}"
+        return f"unknown setting '{setting}'; {hint}"
+    given = problem.get("input")
+    return f"{setting}: {problem['msg'].rstrip('.')} (got {given!r}); fix it in cdk.json or your config file"
+
+
+def _known_keys(parent: list[str]) -> list[str]:
+    model = NodesConfig if parent == ["nodes"] else PodnetConfig
+    return [field.alias or name for name, field in model.model_fields.items()]

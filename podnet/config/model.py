@@ -1,0 +1,74 @@
+"""Typed settings with their defaults. Keys are camelCase in cdk.json and config files."""
+
+from ipaddress import IPv4Network
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+#: Kubernetes minor versions podnet supports: the kubectl layer (v1.35) talks to API servers one minor
+#: version either side, and EKS publishes AL2023 AMIs for all of them (AL2 stopped at 1.32).
+SUPPORTED_KUBERNETES_VERSIONS = ("1.34", "1.35", "1.36")
+DEFAULT_KUBERNETES_VERSION = "1.35"
+
+#: Same size (2 vCPU, 8 GiB), x86_64, Nitro, from four families: a diversified spot pool whose members
+#: all hold the same number of pods (20 with custom networking), so the scheduler sees uniform nodes.
+DEFAULT_INSTANCE_TYPES = ("m6i.large", "m6a.large", "m5.large", "m5a.large", "m7i.large", "m7a.large")
+
+
+class _Settings(BaseModel):
+    """Base: camelCase keys, unknown keys rejected, values immutable after validation."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        strict=False,
+    )
+
+
+class NodesConfig(_Settings):
+    """The self-managed spot Auto Scaling group."""
+
+    instance_types: tuple[str, ...] = Field(default=DEFAULT_INSTANCE_TYPES, min_length=1)
+    min_size: int = Field(default=2, ge=0)
+    desired_size: int = Field(default=3, ge=0)
+    max_size: int = Field(default=6, ge=1)
+    on_demand_base_capacity: int = Field(default=0, ge=0)
+
+
+class PodnetConfig(_Settings):
+    """Everything a podnet deployment is made from."""
+
+    cluster_name: str = "podnet"
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
+    region: str = "us-east-1"
+    account: str | None = None
+    availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")
+    vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/16")
+    pod_cidr: IPv4Network = IPv4Network("100.64.0.0/16")
+    #: AZ -> CIDR inside podCidr. None: podCidr is carved into equal blocks, one per AZ.
+    pod_subnets: dict[str, IPv4Network] | None = None
+    service_cidr: IPv4Network = IPv4Network("172.20.0.0/16")
+    #: None: one NAT gateway per AZ, so an AZ outage does not cut the others' egress.
+    nat_gateways: int | None = Field(default=None, ge=0)
+    endpoint_access: Literal["private", "public-and-private", "public"] = "private"
+    public_access_cidrs: tuple[IPv4Network, ...] = ()
+    admin_role_arns: tuple[str, ...] = ()
+    max_pods_cap: int = Field(default=110, ge=1)
+    prefix_delegation: bool = False
+    nodes: NodesConfig = NodesConfig()
+
+    @property
+    def pod_subnet_cidrs(self) -> dict[str, IPv4Network]:
+        """AZ -> pod subnet: the explicit ``podSubnets`` or the default carving of ``podCidr``."""
+        from podnet.ipplan.carving import carve_pod_subnets
+
+        return carve_pod_subnets(self)
+
+    @property
+    def node_availability_zones(self) -> tuple[str, ...]:
+        """AZs that get nodes: those with a pod subnet, in configuration order."""
+        pods = self.pod_subnet_cidrs
+        return tuple(az for az in self.availability_zones if az in pods)
