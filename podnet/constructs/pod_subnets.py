@@ -1,0 +1,47 @@
+"""The secondary CIDR block and one pod subnet per AZ inside it."""
+
+from ipaddress import IPv4Network
+
+from aws_cdk import Tags
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+
+class PodSubnets(Construct):
+    """Associates ``podCidr`` with the VPC and carves the pod subnets the ENIConfigs point to.
+
+    Each subnet DependsOn the CIDR association (otherwise CloudFormation may create it first and fail with
+    InvalidSubnet.Range) and uses its AZ's private route table, so pod traffic follows the node subnets'
+    routes (also when AWS_VPC_K8S_CNI_EXTERNALSNAT=true sends it straight to the NAT gateway).
+    Pod subnets carry no load-balancer role tags: load balancers belong in the node subnets.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        pod_cidr: IPv4Network,
+        subnet_cidrs: dict[str, IPv4Network],
+        node_subnets: dict[str, ec2.ISubnet],
+        cluster_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.cidr_block = ec2.CfnVPCCidrBlock(self, "PodCidr", vpc_id=vpc.vpc_id, cidr_block=str(pod_cidr))
+        #: AZ name -> pod subnet, in the order of ``subnet_cidrs``.
+        self.subnets: dict[str, ec2.CfnSubnet] = {}
+        for zone, cidr in subnet_cidrs.items():
+            subnet = ec2.CfnSubnet(
+                self, f"PodSubnet-{zone}", vpc_id=vpc.vpc_id, availability_zone=zone, cidr_block=str(cidr)
+            )
+            subnet.add_resource_dependency(self.cidr_block)
+            Tags.of(subnet).add("Name", f"{cluster_name}-pods-{zone}")
+            Tags.of(subnet).add(f"kubernetes.io/cluster/{cluster_name}", "shared")
+            ec2.CfnSubnetRouteTableAssociation(
+                self,
+                f"PodRoutes-{zone}",
+                subnet_id=subnet.attr_subnet_id,
+                route_table_id=node_subnets[zone].route_table.route_table_id,
+            )
+            self.subnets[zone] = subnet

@@ -1,0 +1,1 @@
+"""The CloudFormation stacks: network first, then the cluster with its nodes and Kubernetes objects."""
