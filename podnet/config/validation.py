@@ -1,26 +1,302 @@
 """Cross-setting rules: everything AWS would reject at deploy time, or accept and leave pods hanging.
 
 ``validate`` raises ConfigError (one line: the setting and the fix) or returns warnings to print.
+Checks run cheapest-and-most-basic first, so the error shown is the root cause (a bad CIDR before the
+carving that depends on it).
 """
 
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+from itertools import combinations
+
 from podnet.config.errors import ConfigError
-from podnet.config.model import PodnetConfig
-from podnet.ipplan.eni_limits import lookup
+from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
+from podnet.ipplan.eni_limits import EniLimits, lookup
+from podnet.ipplan.max_pods import max_pods, max_pods_mode
+
+RFC1918 = (IPv4Network("10.0.0.0/8"), IPv4Network("172.16.0.0/12"), IPv4Network("192.168.0.0/16"))
+#: Shared address space (RFC 6598): private to the VPC, overlaps nobody's network. The recommended pod range.
+CGNAT = IPv4Network("100.64.0.0/10")
+#: Amazon uses it internally; it can never be a secondary block next to an RFC 1918 or public primary.
+AWS_RESTRICTED = IPv4Network("198.19.0.0/16")
+
+#: VPC block sizes Amazon VPC accepts (both primary and secondary blocks, and subnets).
+VPC_PREFIX_RANGE = (16, 28)
+#: EKS service CIDR: an RFC 1918 block of this size.
+SERVICE_PREFIX_RANGE = (12, 24)
+#: EKS allows up to 250 pods per node; kubelet's own default is 110.
+MAX_PODS_CAP_LIMIT = 250
+#: Spot pools with fewer types run dry together; AWS recommends diversifying.
+MIN_SPOT_TYPES = 3
+
+#: Not host unicast space, so a VPC cannot use it: "this network", loopback, link-local (the TSV's
+#: 169.254.0.0/16 row), multicast and the reserved class E.
+UNASSIGNABLE = (
+    IPv4Network("0.0.0.0/8"),
+    IPv4Network("127.0.0.0/8"),
+    IPv4Network("169.254.0.0/16"),
+    IPv4Network("224.0.0.0/4"),
+    IPv4Network("240.0.0.0/4"),
+)
+
+CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+ACCOUNT = re.compile(r"\d{12}")
+IAM_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
+
+
+@dataclass(frozen=True)
+class AssociationRule:
+    """One row of ``vpc-ipv4-cidr-association-restrictions.tsv``: blocks a VPC with such a primary cannot add."""
+
+    #: The range the primary CIDR lies in; rules are tried in order, the first match applies.
+    primary: IPv4Network
+    #: How the message names that range.
+    name: str
+    restricted: tuple[IPv4Network, ...]
+
+
+ASSOCIATION_RULES = (
+    AssociationRule(RFC1918[0], "10.0.0.0/8", (RFC1918[1], RFC1918[2], AWS_RESTRICTED)),
+    AssociationRule(
+        RFC1918[1], "172.16.0.0/12", (RFC1918[0], RFC1918[2], IPv4Network("172.31.0.0/16"), AWS_RESTRICTED)
+    ),
+    AssociationRule(RFC1918[2], "192.168.0.0/16", (RFC1918[0], RFC1918[1], AWS_RESTRICTED)),
+    AssociationRule(AWS_RESTRICTED, "198.19.0.0/16", RFC1918),
+    AssociationRule(IPv4Network("0.0.0.0/0"), "publicly routable space or 100.64.0.0/10", (*RFC1918, AWS_RESTRICTED)),
+)
+#: The TSV's extra 10.0.0.0/8 rule: if a VPC block lies in 10.0.0.0/15, no block from 10.0.0.0/16 can be added.
+TEN_ZERO_SLASH_15 = IPv4Network("10.0.0.0/15")
+TEN_ZERO_SLASH_16 = IPv4Network("10.0.0.0/16")
 
 
 def validate(config: PodnetConfig) -> list[str]:
     """Check the configuration; return the warnings (synth goes on), raise ConfigError on an error."""
-    for instance_type in config.nodes.instance_types:
+    _check_cluster(config)
+    _check_zones(config)
+    _check_vpc_blocks(config)
+    _check_service_cidr(config)
+    _check_carving(config)
+    _check_pod_subnets(config)
+    types = _check_instance_types(config)
+    _check_node_sizes(config)
+    return _warnings(config, types)
+
+
+def _check_cluster(config: PodnetConfig) -> None:
+    if not CLUSTER_NAME.fullmatch(config.cluster_name):
+        raise ConfigError(
+            f"clusterName {config.cluster_name!r} is not a valid EKS cluster name; use 1-100 letters, digits,"
+            " '-' or '_', starting with a letter or digit"
+        )
+    if config.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
+        raise ConfigError(
+            f"kubernetesVersion {config.kubernetes_version!r} is not supported; use one of"
+            f" {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"
+        )
+    if not REGION.fullmatch(config.region):
+        raise ConfigError(f"region {config.region!r} is not an AWS region name; use e.g. us-east-1")
+    if config.account is not None and not ACCOUNT.fullmatch(config.account):
+        raise ConfigError(f"account {config.account!r} is not an AWS account id; use its 12 digits or leave it out")
+    for arn in config.admin_role_arns:
+        if not IAM_ROLE_ARN.fullmatch(arn):
+            raise ConfigError(
+                f"adminRoleArns: {arn!r} is not an IAM role ARN; use arn:aws:iam::<12-digit account>:role/<name>"
+            )
+    if config.public_access_cidrs and config.endpoint_access == "private":
+        raise ConfigError(
+            "publicAccessCidrs has no effect with endpointAccess 'private'; set endpointAccess to"
+            " 'public-and-private' or remove publicAccessCidrs"
+        )
+    if config.max_pods_cap > MAX_PODS_CAP_LIMIT:
+        raise ConfigError(
+            f"maxPodsCap {config.max_pods_cap} is above {MAX_PODS_CAP_LIMIT}, the most pods EKS supports per node;"
+            " use 110 (or 250 for nodes with more than 30 vCPUs)"
+        )
+
+
+def _check_zones(config: PodnetConfig) -> None:
+    zones = config.availability_zones
+    if len(zones) < 2:
+        raise ConfigError(
+            f"availabilityZones lists {len(zones)} zone(s); EKS needs subnets in at least two, e.g."
+            f" [{config.region}a, {config.region}b]"
+        )
+    _no_duplicates("availabilityZones", zones)
+    for zone in zones:
+        if not re.fullmatch(re.escape(config.region) + "[a-z]", zone):
+            raise ConfigError(
+                f"availabilityZones: {zone!r} is not a zone of region {config.region}; use the region name plus a"
+                f" letter, e.g. {config.region}a"
+            )
+
+
+def _check_vpc_blocks(config: PodnetConfig) -> None:
+    vpc, pod = config.vpc_cidr, config.pod_cidr
+    _check_prefix("vpcCidr", vpc, VPC_PREFIX_RANGE)
+    _check_prefix("podCidr", pod, VPC_PREFIX_RANGE)
+    for setting, block, fix in (("vpcCidr", vpc, "an RFC 1918 block"), ("podCidr", pod, "a block from 100.64.0.0/10")):
+        for reserved in UNASSIGNABLE:
+            if block.overlaps(reserved):
+                raise ConfigError(f"{setting} {block} is in {reserved}, which no VPC can use; use {fix}")
+    if pod.overlaps(vpc):
+        raise ConfigError(f"podCidr {pod} overlaps vpcCidr {vpc}; use a separate block, e.g. from 100.64.0.0/10")
+    rule = next(rule for rule in ASSOCIATION_RULES if vpc.subnet_of(rule.primary))
+    for blocked in rule.restricted:
+        if pod.overlaps(blocked):
+            raise ConfigError(
+                f"podCidr {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {rule.name}"
+                f" (Amazon VPC restricts {blocked} there); use a block from 100.64.0.0/10"
+            )
+    if vpc.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
+        raise ConfigError(
+            f"podCidr {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {TEN_ZERO_SLASH_15}"
+            f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
+        )
+
+
+def _check_service_cidr(config: PodnetConfig) -> None:
+    service = config.service_cidr
+    if not any(service.subnet_of(block) for block in RFC1918):
+        raise ConfigError(
+            f"serviceCidr {service} is not in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 as EKS requires;"
+            " use e.g. 172.20.0.0/16"
+        )
+    _check_prefix("serviceCidr", service, SERVICE_PREFIX_RANGE)
+    for setting, block in (("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)):
+        if service.overlaps(block):
+            raise ConfigError(
+                f"serviceCidr {service} overlaps {setting} {block}; pick a service CIDR outside every VPC block,"
+                " e.g. 172.20.0.0/16 or 10.100.0.0/16"
+            )
+
+
+def _check_carving(config: PodnetConfig) -> None:
+    """The node (and default pod) carving must fit: turn the carving's ValueError into the setting to change."""
+    zones = config.availability_zones
+    try:
+        carve_node_subnets(config.vpc_cidr, zones)
+    except ValueError:
+        bits = math.ceil(math.log2(len(zones) + 1)) + math.ceil(math.log2(len(zones)))
+        raise ConfigError(
+            f"vpcCidr {config.vpc_cidr} is too small for public and node subnets of at least /28 in {len(zones)}"
+            f" zones; use a /{28 - bits} or larger"
+        ) from None
+    if config.pod_subnets is None:
+        try:
+            equal_blocks(config.pod_cidr, len(zones))
+        except ValueError:
+            bits = math.ceil(math.log2(len(zones)))
+            raise ConfigError(
+                f"podCidr {config.pod_cidr} is too small for one pod subnet of at least /28 in each of"
+                f" {len(zones)} zones; use a /{28 - bits} or larger"
+            ) from None
+
+
+def _check_pod_subnets(config: PodnetConfig) -> None:
+    if config.pod_subnets is None:
+        return
+    if not config.pod_subnets:
+        raise ConfigError(
+            "podSubnets is empty, so no zone can run nodes; give a zone a pod subnet or remove podSubnets"
+        )
+    for zone, subnet in config.pod_subnets.items():
+        setting = f"podSubnets.{zone}"
+        if zone not in config.availability_zones:
+            raise ConfigError(
+                f"{setting}: {zone} is not in availabilityZones ({', '.join(config.availability_zones)});"
+                " add it there or remove this pod subnet"
+            )
+        _check_prefix(setting, subnet, VPC_PREFIX_RANGE)
+        if not subnet.subnet_of(config.pod_cidr):
+            raise ConfigError(f"{setting} {subnet} is outside podCidr {config.pod_cidr}; pick a block inside podCidr")
+    for (zone, subnet), (other_zone, other) in combinations(config.pod_subnets.items(), 2):
+        if subnet.overlaps(other):
+            raise ConfigError(
+                f"podSubnets.{other_zone} {other} overlaps podSubnets.{zone} {subnet}; give each zone its own block"
+            )
+
+
+def _check_instance_types(config: PodnetConfig) -> list[EniLimits]:
+    """The ENI limits of every configured type, once each type is known to work with custom networking."""
+    types = config.nodes.instance_types
+    _no_duplicates("nodes.instanceTypes", types)
+    found = []
+    for instance_type in types:
         limits = lookup(instance_type)
         if limits is None:
             raise ConfigError(
                 f"nodes.instanceTypes: unknown instance type '{instance_type}'; use one the VPC CNI knows"
                 " (podnet max-pods TYPE checks it)"
             )
+        if limits.enis < 2:
+            raise ConfigError(
+                f"nodes.instanceTypes: {instance_type} has {limits.enis} ENI, and custom networking leaves the"
+                " primary ENI without pods; use a type with at least two ENIs"
+            )
+        if config.prefix_delegation and not limits.prefix_delegation_supported:
+            raise ConfigError(
+                f"nodes.instanceTypes: {instance_type} is not a Nitro or bare-metal type, so prefixDelegation"
+                " cannot work on it; use a Nitro type or set prefixDelegation to false"
+            )
+        found.append(limits)
+    return found
+
+
+def _check_node_sizes(config: PodnetConfig) -> None:
     nodes = config.nodes
     if not nodes.min_size <= nodes.desired_size <= nodes.max_size:
         raise ConfigError(
             f"nodes: need minSize <= desiredSize <= maxSize (got {nodes.min_size}, {nodes.desired_size},"
             f" {nodes.max_size}); adjust the sizes"
         )
-    return []
+    if nodes.on_demand_base_capacity > nodes.max_size:
+        raise ConfigError(
+            f"nodes.onDemandBaseCapacity {nodes.on_demand_base_capacity} is above maxSize {nodes.max_size};"
+            " lower it or raise maxSize"
+        )
+
+
+def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
+    warnings = []
+    for setting, block in (("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)):
+        if block.is_global:
+            warnings.append(
+                f"{setting} {block} is publicly routable space that belongs to someone else on the internet; pods"
+                " cannot reach the real owners of those addresses. Prefer a block from 100.64.0.0/10"
+            )
+    pods = config.pod_subnet_cidrs
+    node_zones = config.node_availability_zones
+    nodes_per_zone = math.ceil(config.nodes.max_size / len(node_zones))
+    per_node = max(max_pods(limits, max_pods_mode(config)) for limits in types)
+    for zone in node_zones:
+        setting = "podCidr" if config.pod_subnets is None else f"podSubnets.{zone}"
+        if usable_ips(pods[zone]) < nodes_per_zone * per_node:
+            warnings.append(
+                f"{setting}: pod subnet {pods[zone]} of {zone} has {usable_ips(pods[zone])} usable IPs for up to"
+                f" {nodes_per_zone} nodes x {per_node} pods at maxSize; use a larger block"
+            )
+    if len(types) < MIN_SPOT_TYPES:
+        warnings.append(
+            f"nodes.instanceTypes lists {len(types)} type(s); a spot pool needs at least {MIN_SPOT_TYPES} of the"
+            " same size from different families, or capacity runs out for all of them at once"
+        )
+    return warnings
+
+
+def _check_prefix(setting: str, block: IPv4Network, allowed: tuple[int, int]) -> None:
+    low, high = allowed
+    if not low <= block.prefixlen <= high:
+        raise ConfigError(f"{setting} {block} has size /{block.prefixlen}; use a block from /{low} to /{high}")
+
+
+def _no_duplicates(setting: str, values: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ConfigError(f"{setting} lists {value} twice; list each once")
+        seen.add(value)

@@ -9,6 +9,10 @@ if TYPE_CHECKING:
     from podnet.config.model import PodnetConfig
 
 
+#: Amazon VPC keeps the first four addresses and the last one of every subnet.
+RESERVED_IPS_PER_SUBNET = 5
+
+
 @dataclass(frozen=True)
 class NodeSubnetPlan:
     """Public (NAT, load balancers) and private node subnets of one AZ, both in the primary CIDR."""
@@ -25,6 +29,11 @@ def equal_blocks(cidr: IPv4Network, count: int) -> list[IPv4Network]:
     return list(cidr.subnets(prefixlen_diff=extra_bits))[:count]
 
 
+def usable_ips(subnet: IPv4Network) -> int:
+    """Addresses of a subnet that instances and pods can get."""
+    return subnet.num_addresses - RESERVED_IPS_PER_SUBNET
+
+
 def carve_pod_subnets(config: "PodnetConfig") -> dict[str, IPv4Network]:
     """AZ -> pod subnet: explicit ``podSubnets`` as given, else podCidr split equally across the AZs."""
     if config.pod_subnets is not None:
@@ -38,6 +47,4 @@ def carve_node_subnets(vpc_cidr: IPv4Network, zones: tuple[str, ...]) -> dict[st
     block is shared by the small public subnets, each other block is one AZ's private node subnet."""
     blocks = equal_blocks(vpc_cidr, len(zones) + 1)
     public = equal_blocks(blocks[0], len(zones))
-    return {
-        zone: NodeSubnetPlan(public=public[index], private=blocks[index + 1]) for index, zone in enumerate(zones)
-    }
+    return {zone: NodeSubnetPlan(public=public[index], private=blocks[index + 1]) for index, zone in enumerate(zones)}
