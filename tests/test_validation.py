@@ -1,0 +1,241 @@
+"""Every validation rule rejects what AWS or EKS would reject, in one line naming the setting and the fix."""
+
+from ipaddress import IPv4Network
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from podnet.config.errors import ConfigError
+from podnet.config.loading import merge, parse_config
+from podnet.config.validation import validate
+from podnet.ipplan.carving import carve_node_subnets
+from podnet.ipplan.plan import make_plan
+from tests.strategies import invalid_cidr_configs, valid_configs
+
+
+def check(raw: dict[str, Any]) -> list[str]:
+    """Parse and validate like app.py and the CLI do."""
+    return validate(parse_config(raw))
+
+
+def error_of(raw: dict[str, Any]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        check(raw)
+    return str(caught.value)
+
+
+ZONES_2 = {"availabilityZones": ["us-east-1a", "us-east-1b"]}
+
+RULES: list[tuple[str, dict[str, Any], str]] = [
+    # Cluster settings.
+    ("cluster name empty", {"clusterName": ""}, "clusterName '' is not a valid EKS cluster name"),
+    ("cluster name first char", {"clusterName": "-demo"}, "clusterName '-demo'"),
+    ("cluster name chars", {"clusterName": "my.cluster"}, "clusterName 'my.cluster'"),
+    ("cluster name length", {"clusterName": "a" * 101}, "1-100 letters"),
+    ("kubernetes version", {"kubernetesVersion": "1.29"}, "kubernetesVersion '1.29' is not supported; use one of"),
+    ("region", {"region": "US-East"}, "region 'US-East' is not an AWS region name"),
+    ("account length", {"account": "12345"}, "account '12345' is not an AWS account id"),
+    ("account digits", {"account": "12345678901a"}, "account '12345678901a'"),
+    ("admin role user", {"adminRoleArns": ["arn:aws:iam::123456789012:user/bob"]}, "adminRoleArns: 'arn:aws:iam"),
+    ("admin role name", {"adminRoleArns": ["admin"]}, "is not an IAM role ARN"),
+    ("public cidrs private", {"publicAccessCidrs": ["203.0.113.0/24"]}, "publicAccessCidrs has no effect"),
+    ("max pods cap", {"maxPodsCap": 251}, "maxPodsCap 251 is above 250"),
+    # Availability zones.
+    ("one zone", {"availabilityZones": ["us-east-1a"]}, "availabilityZones lists 1 zone(s); EKS needs"),
+    ("duplicate zone", {"availabilityZones": ["us-east-1a", "us-east-1a"]}, "availabilityZones lists us-east-1a twice"),
+    ("zone of other region", {"availabilityZones": ["us-east-1a", "us-west-2b"]}, "'us-west-2b' is not a zone of"),
+    ("zone id not name", {"availabilityZones": ["use1-az1", "use1-az2"]}, "availabilityZones: 'use1-az1'"),
+    # VPC blocks.
+    ("vpc too big", {"vpcCidr": "10.0.0.0/15"}, "vpcCidr 10.0.0.0/15 has size /15; use a block from /16 to /28"),
+    ("vpc too small", {"vpcCidr": "10.0.0.0/29"}, "vpcCidr 10.0.0.0/29 has size /29"),
+    ("pod too big", {"podCidr": "100.64.0.0/12"}, "podCidr 100.64.0.0/12 has size /12"),
+    ("vpc host bits", {"vpcCidr": "10.0.0.1/16"}, "vpcCidr: "),
+    ("pod host bits", {"podCidr": "100.64.0.1/16"}, "podCidr: "),
+    ("vpc link-local", {"vpcCidr": "169.254.0.0/16"}, "vpcCidr 169.254.0.0/16 is in 169.254.0.0/16, which no VPC"),
+    ("pod multicast", {"podCidr": "224.1.0.0/16"}, "podCidr 224.1.0.0/16 is in 224.0.0.0/4"),
+    ("pod overlaps vpc", {"podCidr": "10.0.128.0/17"}, "podCidr 10.0.128.0/17 overlaps vpcCidr 10.0.0.0/16"),
+    (
+        "10/8 primary, 192.168 secondary",
+        {"podCidr": "192.168.0.0/16"},
+        "podnet: podCidr 192.168.0.0/16 cannot be added to a VPC whose primary CIDR 10.0.0.0/16 is in 10.0.0.0/8",
+    ),
+    ("10/8 primary, 172.16/12 secondary", {"podCidr": "172.20.0.0/16"}, "restricts 172.16.0.0/12 there"),
+    ("10/8 primary, 198.19 secondary", {"podCidr": "198.19.0.0/16"}, "restricts 198.19.0.0/16 there"),
+    (
+        "10.0/15 primary, 10.0/16 secondary",
+        {"vpcCidr": "10.1.0.0/16", "podCidr": "10.0.0.0/16"},
+        "(Amazon VPC restricts 10.0.0.0/16 there); use a block from 100.64.0.0/10",
+    ),
+    (
+        "172.16/12 primary, 172.31 secondary",
+        {"vpcCidr": "172.16.0.0/16", "podCidr": "172.31.0.0/16", "serviceCidr": "10.100.0.0/16"},
+        "is in 172.16.0.0/12 (Amazon VPC restricts 172.31.0.0/16 there)",
+    ),
+    (
+        "172.16/12 primary, 10/8 secondary",
+        {"vpcCidr": "172.16.0.0/16", "podCidr": "10.0.0.0/16"},
+        "restricts 10.0.0.0/8 there",
+    ),
+    ("192.168 primary, 172.16 secondary", {"vpcCidr": "192.168.0.0/16", "podCidr": "172.30.0.0/16"}, "restricts"),
+    (
+        "198.19 primary, RFC 1918 secondary",
+        {"vpcCidr": "198.19.0.0/16", "podCidr": "192.168.0.0/16"},
+        "is in 198.19.0.0/16 (Amazon VPC restricts 192.168.0.0/16 there)",
+    ),
+    (
+        "CG-NAT primary, RFC 1918 secondary",
+        {"vpcCidr": "100.64.0.0/16", "podCidr": "10.10.0.0/16"},
+        "is in publicly routable space or 100.64.0.0/10",
+    ),
+    # Service CIDR.
+    ("service outside RFC 1918", {"serviceCidr": "100.100.0.0/16"}, "serviceCidr 100.100.0.0/16 is not in 10.0.0.0/8"),
+    ("service too big", {"serviceCidr": "10.0.0.0/8"}, "serviceCidr 10.0.0.0/8 has size /8; use a block from /12 to /24"),
+    ("service too small", {"serviceCidr": "172.20.0.0/25"}, "serviceCidr 172.20.0.0/25 has size /25"),
+    ("service overlaps vpc", {"serviceCidr": "10.0.0.0/12"}, "serviceCidr 10.0.0.0/12 overlaps vpcCidr 10.0.0.0/16"),
+    (
+        "service overlaps pod",
+        {"podCidr": "10.1.0.0/16", "serviceCidr": "10.1.0.0/20"},
+        "serviceCidr 10.1.0.0/20 overlaps podCidr 10.1.0.0/16",
+    ),
+    # Carving.
+    ("vpc too small for zones", {"vpcCidr": "10.0.0.0/26"}, "vpcCidr 10.0.0.0/26 is too small for public and node"),
+    ("pod too small for zones", {"podCidr": "100.64.0.0/28"}, "podCidr 100.64.0.0/28 is too small for one pod subnet"),
+    # Explicit pod subnets.
+    ("pod subnets empty", {"podSubnets": {}}, "podSubnets is empty"),
+    ("pod subnet unknown zone", {"podSubnets": {"us-east-1d": "100.64.0.0/24"}}, "podSubnets.us-east-1d: us-east-1d"),
+    ("pod subnet outside", {"podSubnets": {"us-east-1a": "100.65.0.0/24"}}, "podSubnets.us-east-1a 100.65.0.0/24 is"),
+    ("pod subnet too small", {"podSubnets": {"us-east-1a": "100.64.0.0/29"}}, "podSubnets.us-east-1a 100.64.0.0/29"),
+    ("pod subnet host bits", {"podSubnets": {"us-east-1a": "100.64.0.1/24"}}, "podSubnets.us-east-1a: "),
+    (
+        "pod subnets overlap",
+        {"podSubnets": {"us-east-1a": "100.64.0.0/20", "us-east-1b": "100.64.8.0/24"}},
+        "podSubnets.us-east-1b 100.64.8.0/24 overlaps podSubnets.us-east-1a 100.64.0.0/20",
+    ),
+    # Instance types.
+    ("unknown type", {"nodes": {"instanceTypes": ["m5.huge"]}}, "unknown instance type 'm5.huge'"),
+    ("duplicate type", {"nodes": {"instanceTypes": ["m5.large", "m5.large"]}}, "lists m5.large twice"),
+    ("one ENI", {"nodes": {"instanceTypes": ["hpc6id.32xlarge"]}}, "hpc6id.32xlarge has 1 ENI"),
+    (
+        "prefix delegation on xen",
+        {"prefixDelegation": True, "nodes": {"instanceTypes": ["m5.large", "t2.medium"]}},
+        "nodes.instanceTypes: t2.medium is not a Nitro or bare-metal type",
+    ),
+    # Node group sizes.
+    ("min above desired", {"nodes": {"minSize": 4, "desiredSize": 3}}, "minSize <= desiredSize <= maxSize (got 4, 3, 6)"),
+    ("desired above max", {"nodes": {"desiredSize": 7}}, "(got 2, 7, 6)"),
+    ("on-demand above max", {"nodes": {"onDemandBaseCapacity": 7}}, "nodes.onDemandBaseCapacity 7 is above maxSize 6"),
+    # Pydantic-level checks, so the same one-line format holds for them too.
+    ("unknown key", {"podCidrs": "100.64.0.0/16"}, "unknown setting 'podCidrs'; did you mean 'podCidr'?"),
+    ("max pods cap zero", {"maxPodsCap": 0}, "maxPodsCap: "),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [case[1:] for case in RULES], ids=[case[0] for case in RULES])
+def test_rule_rejects(overrides: dict[str, Any], expected: str) -> None:
+    message = error_of(merge({}, overrides))
+    assert expected in message
+    assert message.startswith("podnet: ")
+    assert "\n" not in message
+
+
+def test_defaults_are_valid_without_warnings() -> None:
+    assert check({}) == []
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"podCidr": "10.1.0.0/16"},  # same RFC 1918 range as the primary
+        {"vpcCidr": "172.31.0.0/16", "podCidr": "100.64.0.0/16"},  # the default-VPC range as primary is fine
+        {"vpcCidr": "10.2.0.0/16", "podCidr": "10.1.0.0/16"},  # primary outside 10.0.0.0/15: 10.1/16 is fine
+        {"vpcCidr": "192.168.0.0/17", "podCidr": "192.168.128.0/17", "serviceCidr": "10.100.0.0/16"},
+        {"serviceCidr": "10.100.0.0/16"},
+        {"prefixDelegation": True, "nodes": {"instanceTypes": ["m5.large", "c6i.metal", "m6i.large"]}},
+        {"endpointAccess": "public-and-private", "publicAccessCidrs": ["203.0.113.0/24"]},
+        {"account": "123456789012", "adminRoleArns": ["arn:aws:iam::123456789012:role/path/to/Admin"]},
+        {"adminRoleArns": ["arn:aws-cn:iam::123456789012:role/Admin"]},
+        {"maxPodsCap": 250, "clusterName": "a" * 100},
+        {"vpcCidr": "10.0.0.0/25", "availabilityZones": ["us-east-1a", "us-east-1b"]},
+    ],
+)
+def test_accepts(overrides: dict[str, Any]) -> None:
+    config = parse_config(overrides)
+    validate(config)
+    make_plan(config)
+
+
+def test_vpc_size_error_names_a_size_that_fits() -> None:
+    """The fix offered for a too-small vpcCidr must itself be accepted."""
+    message = error_of({"vpcCidr": "10.0.0.0/26"})
+    fits = message.rsplit("use a /", 1)[1].split(" ")[0]
+    check({"vpcCidr": f"10.0.0.0/{fits}"})
+    carve_node_subnets(IPv4Network(f"10.0.0.0/{fits}"), ("us-east-1a", "us-east-1b", "us-east-1c"))
+
+
+def test_warns_about_public_pod_cidr() -> None:
+    warnings = check({"podCidr": "172.2.0.0/16"})
+    assert len(warnings) == 1
+    assert warnings[0].startswith("podCidr 172.2.0.0/16 is publicly routable")
+    assert "100.64.0.0/10" in warnings[0]
+
+
+@pytest.mark.parametrize("pod_cidr", ["100.64.0.0/16", "10.1.0.0/16", "198.18.0.0/16"])
+def test_no_public_warning_for_private_space(pod_cidr: str) -> None:
+    assert not [warning for warning in check({"podCidr": pod_cidr}) if "publicly routable" in warning]
+
+
+def test_warns_when_pod_subnet_cannot_hold_max_size() -> None:
+    # 6 nodes over 2 AZs with pod subnets = 3 per AZ x 20 pods = 60 > 27 usable IPs of a /27.
+    raw = {"podSubnets": {"us-east-1a": "100.64.0.0/27", "us-east-1b": "100.64.1.0/24"}}
+    assert check(raw) == [
+        "podSubnets.us-east-1a: pod subnet 100.64.0.0/27 of us-east-1a has 27 usable IPs for up to 3 nodes x 20 pods"
+        " at maxSize; use a larger block"
+    ]
+
+
+def test_pod_subnet_warning_uses_the_largest_type() -> None:
+    # 1 node per AZ: a /27 (27 IPs) holds 20 pods of m5.large but not the 44 of m5.xlarge.
+    raw = {
+        "podCidr": "100.64.0.0/26",
+        "nodes": {"instanceTypes": ["m5.large", "m5.xlarge", "m6i.large"], "minSize": 1, "desiredSize": 1, "maxSize": 3},
+    }
+    warnings = check(raw)
+    assert len(warnings) == 3
+    assert all(warning.startswith("podCidr: pod subnet 100.64.") and "1 nodes x 44 pods" in warning for warning in warnings)
+
+
+def test_pod_subnet_exactly_full_does_not_warn() -> None:
+    # 3 AZs share a /25: a /27 each, 27 usable IPs; 1 node per AZ whose 44 pods are capped to exactly 27.
+    nodes = {"instanceTypes": ["m5.xlarge", "m6i.xlarge", "m7i.xlarge"], "minSize": 1, "desiredSize": 1, "maxSize": 3}
+    raw = {"podCidr": "100.64.0.0/25", "maxPodsCap": 27, "nodes": nodes}
+    assert check(raw) == []
+    assert check(merge(raw, {"maxPodsCap": 28})) != []
+
+
+def test_warns_about_a_small_spot_pool() -> None:
+    warnings = check({"nodes": {"instanceTypes": ["m5.large", "m6i.large"]}})
+    assert warnings == [
+        "nodes.instanceTypes lists 2 type(s); a spot pool needs at least 3 of the same size from different families,"
+        " or capacity runs out for all of them at once"
+    ]
+
+
+@settings(deadline=None, max_examples=150)
+@given(valid_configs())
+def test_generated_valid_configs_validate_and_plan(raw: dict[str, Any]) -> None:
+    config = parse_config(raw)
+    warnings = validate(config)
+    plan = make_plan(config)
+    assert list(plan.warnings) == warnings
+    assert all("\n" not in warning for warning in warnings)
+
+
+@settings(deadline=None, max_examples=300)
+@given(invalid_cidr_configs())
+def test_generated_cidr_mistakes_are_rejected_in_one_line(case: tuple[dict[str, Any], str]) -> None:
+    raw, setting = case
+    message = error_of(raw)
+    assert message.startswith("podnet: ")
+    assert "\n" not in message
+    assert setting in message
