@@ -1,0 +1,30 @@
+"""Session fixtures: each configuration is synthesized once per test session, then shared by all tests."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import REPO_ROOT
+from tests.support.synth import Synthesized, config_for, synthesize
+
+# jsii runs the CDK in Node.js: use the pinned Node 24 of the virtualenv, not whatever is first on PATH.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.fixture(scope="session")
+def default_app() -> Synthesized:
+    """The app as `make synth` builds it (cdk.json context)."""
+    return synthesize(config_for())
+
+
+@pytest.fixture(scope="session")
+def origin_app() -> Synthesized:
+    """examples/origin.json: the Terraform design's network (one pod subnet, in us-east-1a)."""
+    return synthesize(config_for(config_file=REPO_ROOT / "examples" / "origin.json"))
+
+
+@pytest.fixture(scope="session")
+def prefix_delegation_app() -> Synthesized:
+    return synthesize(config_for({"prefixDelegation": True}))

@@ -1,0 +1,140 @@
+"""ClusterStack: the control plane settings and the Kubernetes objects that make custom networking work."""
+
+from typing import Any
+
+import yaml
+
+from tests.support.cfn_tokens import render, render_json
+from tests.support.synth import Synthesized
+
+
+def _cluster(app: Synthesized) -> dict[str, Any]:
+    (cluster,) = app.resources("cluster", "AWS::EKS::Cluster").values()
+    return cluster["Properties"]
+
+
+def _manifest(app: Synthesized, construct: str) -> list[dict[str, Any]]:
+    (resource,) = [
+        r for lid, r in app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource").items()
+        if lid.startswith(f"Cluster{construct}")
+    ]
+    manifest: list[dict[str, Any]] = render_json(resource["Properties"]["Manifest"])
+    return manifest
+
+
+def _pod_subnet_exports(app: Synthesized) -> dict[str, str]:
+    """Export name -> AZ, for the network stack's pod subnet ids."""
+    outputs = app.network["Outputs"]
+    resources = app.network["Resources"]
+    zones = {}
+    for output in outputs.values():
+        value = output["Value"]
+        if "Fn::GetAtt" in value and value["Fn::GetAtt"][1] == "SubnetId":
+            subnet = resources[value["Fn::GetAtt"][0]]
+            zones[output["Export"]["Name"]] = subnet["Properties"]["AvailabilityZone"]
+    return zones
+
+
+def test_authentication_mode_honours_aws_auth(default_app: Synthesized) -> None:
+    assert _cluster(default_app)["AccessConfig"] == {
+        "AuthenticationMode": "API_AND_CONFIG_MAP",
+        "BootstrapClusterCreatorAdminPermissions": False,
+    }
+
+
+def test_control_plane_defaults_are_secure(default_app: Synthesized) -> None:
+    cluster = _cluster(default_app)
+    assert cluster["Version"] == "1.35"
+    assert cluster["ResourcesVpcConfig"]["EndpointPrivateAccess"] is True
+    assert cluster["ResourcesVpcConfig"]["EndpointPublicAccess"] is False
+    assert {t["Type"] for t in cluster["Logging"]["ClusterLogging"]["EnabledTypes"]} == {
+        "api", "audit", "authenticator", "controllerManager", "scheduler"
+    }
+    (encryption,) = cluster["EncryptionConfig"]
+    assert encryption["Resources"] == ["secrets"]
+    (key_id,) = default_app.resources("cluster", "AWS::KMS::Key")
+    assert encryption["Provider"]["KeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    assert cluster["KubernetesNetworkConfig"]["ServiceIpv4Cidr"] == "172.20.0.0/16"
+
+
+def test_eni_configs_name_the_node_zones_and_point_to_their_pod_subnets(default_app: Synthesized) -> None:
+    exports = _pod_subnet_exports(default_app)
+    eni_configs = _manifest(default_app, "EniConfigs")
+    assert [e["metadata"]["name"] for e in eni_configs] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    for eni_config in eni_configs:
+        assert eni_config["apiVersion"] == "crd.k8s.amazonaws.com/v1alpha1"
+        assert eni_config["kind"] == "ENIConfig"
+        subnet = eni_config["spec"]["subnet"]
+        assert subnet.startswith("<Import:") and exports[subnet[len("<Import:"):-1]] == eni_config["metadata"]["name"]
+        (cluster_id,) = default_app.resources("cluster", "AWS::EKS::Cluster")
+        assert eni_config["spec"]["securityGroups"] == [f"<{cluster_id}.ClusterSecurityGroupId>"]
+
+
+def test_origin_has_one_eni_config(origin_app: Synthesized) -> None:
+    assert [e["metadata"]["name"] for e in _manifest(origin_app, "EniConfigs")] == ["us-east-1a"]
+
+
+def test_aws_auth_maps_the_node_role_arn(default_app: Synthesized) -> None:
+    (config_map,) = _manifest(default_app, "AwsAuth")
+    assert (config_map["kind"], config_map["metadata"]["name"], config_map["metadata"]["namespace"]) == (
+        "ConfigMap", "aws-auth", "kube-system"
+    )
+    (role_id,) = [lid for lid in default_app.resources("cluster", "AWS::IAM::Role") if lid.startswith("SpotNodesRole")]
+    assert yaml.safe_load(config_map["data"]["mapRoles"]) == [
+        {
+            "rolearn": f"<{role_id}.Arn>",
+            "username": "system:node:{{EC2PrivateDNSName}}",
+            "groups": ["system:bootstrappers", "system:nodes"],
+        }
+    ]
+
+
+def _patch(app: Synthesized) -> dict[str, Any]:
+    (patch,) = app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch").values()
+    properties: dict[str, Any] = patch["Properties"]
+    return properties
+
+
+def _env(patch_json: str) -> list[dict[str, str]]:
+    (container,) = render_json(patch_json)["spec"]["template"]["spec"]["containers"]
+    assert container["name"] == "aws-node"
+    env: list[dict[str, str]] = container["env"]
+    return env
+
+
+def test_aws_node_patch_turns_custom_networking_on(default_app: Synthesized) -> None:
+    patch = _patch(default_app)
+    assert (patch["ResourceName"], patch["ResourceNamespace"], patch["PatchType"]) == (
+        "daemonset/aws-node", "kube-system", "strategic"
+    )
+    assert _env(patch["ApplyPatchJson"]) == [
+        {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "true"},
+        {"name": "ENI_CONFIG_LABEL_DEF", "value": "topology.kubernetes.io/zone"},
+    ]
+    assert _env(patch["RestorePatchJson"]) == [
+        {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "false"},
+        {"name": "ENI_CONFIG_LABEL_DEF", "$patch": "delete"},
+    ]
+
+
+def test_prefix_delegation_patch(prefix_delegation_app: Synthesized) -> None:
+    patch = _patch(prefix_delegation_app)
+    assert {e["name"]: e["value"] for e in _env(patch["ApplyPatchJson"])} == {
+        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
+        "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
+        "ENABLE_PREFIX_DELEGATION": "true",
+        "WARM_PREFIX_TARGET": "1",
+    }
+    restore = {e["name"]: e.get("value", e.get("$patch")) for e in _env(patch["RestorePatchJson"])}
+    assert restore == {
+        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "false",
+        "ENI_CONFIG_LABEL_DEF": "delete",
+        "ENABLE_PREFIX_DELEGATION": "false",
+        "WARM_PREFIX_TARGET": "1",
+    }
+
+
+def test_outputs(default_app: Synthesized) -> None:
+    outputs = {name: render(o["Value"]) for name, o in default_app.cluster["Outputs"].items()}
+    assert outputs["UpdateKubeconfigCommand"] == "aws eks update-kubeconfig --region us-east-1 --name podnet"
+    assert sum(name.startswith("PodSubnetuseast1") for name in outputs) == 3
