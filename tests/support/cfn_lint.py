@@ -1,0 +1,68 @@
+"""Run cfn-lint on a CloudFormation template with the committed ``.cfnlintrc.yaml``.
+
+cfn-lint catches what ``cdk synth`` lets through (unknown properties, bad enum values, broken references) and would
+otherwise surface only when CloudFormation rejects the change set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cfnlint.config import ConfigMixIn
+from cfnlint.decode.decode import decode_str
+from cfnlint.runner import Runner
+
+from tests.support import REPO_ROOT
+
+CFNLINTRC = REPO_ROOT / ".cfnlintrc.yaml"
+
+
+@dataclass(frozen=True)
+class LintMatch:
+    """One cfn-lint finding, reduced to what a test assertion needs."""
+
+    rule_id: str
+    severity: str
+    message: str
+    path: tuple[str | int, ...]
+
+
+@cache
+def _runner(config: Path) -> Runner:
+    """Loading cfn-lint's rules takes about half a second; reuse them for every template with the same config."""
+    return Runner(ConfigMixIn(["--config-file", str(config)]))
+
+
+def lint_template(template: Mapping[str, Any] | Path, config: Path = CFNLINTRC) -> list[LintMatch]:
+    """cfn-lint findings for a template dict or a JSON/YAML template file, using ``config``.
+
+    The config file is passed explicitly so the result does not depend on the working directory or on a
+    ``~/.cfnlintrc`` of the person running the tests.
+    """
+    text = template.read_text(encoding="utf-8") if isinstance(template, Path) else json.dumps(template)
+    decoded, parse_errors = decode_str(text)
+    if parse_errors:
+        matches = list(parse_errors)
+    elif decoded is None:
+        raise ValueError("empty template")
+    else:
+        matches = list(_runner(config).validate_template(decoded))
+    return [
+        LintMatch(
+            rule_id=match.rule.id,
+            severity=match.rule.severity,
+            message=match.message,
+            path=tuple(getattr(match, "path", ())),
+        )
+        for match in matches
+    ]
+
+
+def errors(matches: list[LintMatch]) -> list[LintMatch]:
+    """Only the error-level matches (the ``E`` rules), which CloudFormation would reject."""
+    return [match for match in matches if match.severity == "error"]
