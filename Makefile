@@ -10,7 +10,7 @@ CDK := cdk --no-notices --no-version-reporting
 CONFIG ?=
 CDK_CONFIG := $(if $(CONFIG),--context podnet:configFile=$(abspath $(CONFIG)))
 
-.PHONY: setup synth test lint plan diff deploy destroy bench clean
+.PHONY: setup synth test lint plan bootstrap diff deploy destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -39,6 +39,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+bootstrap: setup
+	$(CDK) bootstrap $(TARGET)
 
 diff: setup
 	$(CDK) diff $(CDK_CONFIG)
