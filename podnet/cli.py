@@ -107,7 +107,10 @@ def _table(plan: Plan) -> str:
         for zone in plan.zones
     ]
     rows.append(("total", "", "", "", str(plan.pod_ips)))
-    header = f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, podCidr {plan.pod_cidr}, serviceCidr {plan.service_cidr}"
+    header = (
+        f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, podCidr {plan.pod_cidr},"
+        f" serviceCidr {plan.service_cidr}"
+    )
     capacity = (
         f"pod capacity at maxSize {plan.max_size}: {plan.pod_capacity}"
         f" (min of {plan.pod_ips} pod IPs and {plan.max_size} nodes x {plan.smallest_max_pods} pods)"

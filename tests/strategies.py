@@ -42,14 +42,16 @@ def block_in(draw: Draw, parent: IPv4Network, prefix: int) -> IPv4Network:
 def valid_configs(draw: Draw) -> dict[str, Any]:
     """A raw configuration (camelCase, as in cdk.json) that AWS and EKS would accept."""
     region = draw(st.sampled_from(REGIONS))
-    zones = [region + letter for letter in draw(st.lists(st.sampled_from("abcdef"), min_size=2, max_size=4, unique=True))]
+    zones = [
+        region + letter for letter in draw(st.lists(st.sampled_from("abcdef"), min_size=2, max_size=4, unique=True))
+    ]
     # Node carving: len+1 private blocks, the first one split again into len public subnets, all at most /28.
     vpc_prefix = draw(st.integers(16, 28 - bits_for(len(zones) + 1) - bits_for(len(zones))))
     vpc = block_in(draw, draw(st.sampled_from((*RFC1918, CGNAT))), vpc_prefix)
 
     pod_subnets = draw(st.booleans())
     pod_prefix = draw(st.integers(16, 28 - (0 if pod_subnets else bits_for(len(zones)))))
-    same_range = next((block for block in (*RFC1918, CGNAT) if vpc.subnet_of(block)))
+    same_range = next(block for block in (*RFC1918, CGNAT) if vpc.subnet_of(block))
     pod = block_in(draw, draw(st.sampled_from((CGNAT, PUBLIC, same_range))), pod_prefix)
     # Same-range blocks are allowed unless they overlap, or hit the 172.31/16 and 10.0/16 special cases.
     restricted = vpc.subnet_of(RFC1918[1]) and pod.overlaps(IPv4Network("172.31.0.0/16"))

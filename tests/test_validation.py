@@ -90,7 +90,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     # Service CIDR.
     ("service outside RFC 1918", {"serviceCidr": "100.100.0.0/16"}, "serviceCidr 100.100.0.0/16 is not in 10.0.0.0/8"),
-    ("service too big", {"serviceCidr": "10.0.0.0/8"}, "serviceCidr 10.0.0.0/8 has size /8; use a block from /12 to /24"),
+    (
+        "service too big",
+        {"serviceCidr": "10.0.0.0/8"},
+        "serviceCidr 10.0.0.0/8 has size /8; use a block from /12 to /24",
+    ),
     ("service too small", {"serviceCidr": "172.20.0.0/25"}, "serviceCidr 172.20.0.0/25 has size /25"),
     ("service overlaps vpc", {"serviceCidr": "10.0.0.0/12"}, "serviceCidr 10.0.0.0/12 overlaps vpcCidr 10.0.0.0/16"),
     (
@@ -122,7 +126,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "nodes.instanceTypes: t2.medium is not a Nitro or bare-metal type",
     ),
     # Node group sizes.
-    ("min above desired", {"nodes": {"minSize": 4, "desiredSize": 3}}, "minSize <= desiredSize <= maxSize (got 4, 3, 6)"),
+    (
+        "min above desired",
+        {"nodes": {"minSize": 4, "desiredSize": 3}},
+        "minSize <= desiredSize <= maxSize (got 4, 3, 6)",
+    ),
     ("desired above max", {"nodes": {"desiredSize": 7}}, "(got 2, 7, 6)"),
     ("on-demand above max", {"nodes": {"onDemandBaseCapacity": 7}}, "nodes.onDemandBaseCapacity 7 is above maxSize 6"),
     # Pydantic-level checks, so the same one-line format holds for them too.
@@ -198,11 +206,18 @@ def test_pod_subnet_warning_uses_the_largest_type() -> None:
     # 1 node per AZ: a /27 (27 IPs) holds 20 pods of m5.large but not the 44 of m5.xlarge.
     raw = {
         "podCidr": "100.64.0.0/26",
-        "nodes": {"instanceTypes": ["m5.large", "m5.xlarge", "m6i.large"], "minSize": 1, "desiredSize": 1, "maxSize": 3},
+        "nodes": {
+            "instanceTypes": ["m5.large", "m5.xlarge", "m6i.large"],
+            "minSize": 1,
+            "desiredSize": 1,
+            "maxSize": 3,
+        },
     }
     warnings = check(raw)
     assert len(warnings) == 3
-    assert all(warning.startswith("podCidr: pod subnet 100.64.") and "1 nodes x 44 pods" in warning for warning in warnings)
+    assert all(
+        warning.startswith("podCidr: pod subnet 100.64.") and "1 nodes x 44 pods" in warning for warning in warnings
+    )
 
 
 def test_pod_subnet_exactly_full_does_not_warn() -> None:

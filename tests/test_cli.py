@@ -1,0 +1,187 @@
+"""The podnet CLI: max-pods and plan, in-process, plus one real process that must not load the CDK."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from podnet.cli import main
+
+ROOT = Path(__file__).parent.parent
+ORIGIN = ROOT / "examples" / "origin.json"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_max_pods_defaults_to_custom_networking_capped_at_110(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "max-pods", "t3.medium", "m5.large", "m5.xlarge", "m5.24xlarge") == (
+        0,
+        "t3.medium 12\nm5.large 20\nm5.xlarge 44\nm5.24xlarge 110\n",
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--no-custom-networking"], "t3.medium 17\nm5.large 29\n"),
+        (["--prefix-delegation"], "t3.medium 110\nm5.large 110\n"),
+        (["--prefix-delegation", "--cap", "250"], "t3.medium 162\nm5.large 250\n"),
+        (["--prefix-delegation", "--no-cap"], "t3.medium 162\nm5.large 290\n"),
+        (["--cap", "15"], "t3.medium 12\nm5.large 15\n"),
+    ],
+)
+def test_max_pods_modes(capsys: pytest.CaptureFixture[str], options: list[str], expected: str) -> None:
+    assert run(capsys, "max-pods", "t3.medium", "m5.large", *options) == (0, expected, "")
+
+
+def test_max_pods_unknown_type(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "max-pods", "m5.large", "m5.larg")
+    assert status == 1
+    assert out == ""
+    assert err == "podnet: unknown instance type 'm5.larg'; did you mean m5.large?\n"
+
+
+@pytest.mark.parametrize("options", [["--cap", "0"], ["--cap", "x"], ["--cap", "5", "--no-cap"], []])
+def test_max_pods_usage_errors(capsys: pytest.CaptureFixture[str], options: list[str]) -> None:
+    status, out, err = run(capsys, "max-pods", *options, *(["m5.large"] if options else []))
+    assert status == 2
+    assert out == ""
+    assert "usage: podnet max-pods" in err
+
+
+def test_plan_without_cdk_json_uses_defaults(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "plan", "--format", "json")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert [zone["name"] for zone in document["zones"]] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert all(set(zone) >= {"name", "nodeSubnet", "podSubnet", "podIps"} for zone in document["zones"])
+    assert document["zones"][0]["podSubnet"] == "100.64.0.0/18"
+    assert document["instanceTypes"][0] == {"name": "m6i.large", "maxPods": 20}
+    assert document["podCapacity"] == 120
+    assert document["warnings"] == []
+
+
+def test_plan_reads_cdk_json_and_config_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same sources as app.py: cdk.json's context, and the file named by podnet:configFile or --config."""
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {"podnet": {"clusterName": "from-cdk-json"}}}))
+    (tmp_path / "small.yaml").write_text("nodes:\n  desiredSize: 2\n  maxSize: 2\n")
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "plan", "--config", "small.yaml", "--format", "json")
+    document = json.loads(out)
+    assert (status, document["clusterName"], document["maxSize"], document["podCapacity"]) == (
+        0,
+        "from-cdk-json",
+        2,
+        40,
+    )
+
+    (tmp_path / "cdk.json").write_text(
+        json.dumps({"context": {"podnet": {"clusterName": "x"}, "podnet:configFile": str(ORIGIN)}})
+    )
+    status, out, _ = run(capsys, "plan", "--format", "json")
+    assert (status, json.loads(out)["clusterName"]) == (0, "test-cluster")
+
+
+def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "plan", "--config", str(ORIGIN))
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "cluster test-cluster: vpcCidr 10.0.0.0/16, podCidr 172.2.0.0/16, serviceCidr 172.20.0.0/16"
+    assert lines[3].split() == ["us-east-1a", "10.0.0.0/19", "10.0.64.0/18", "172.2.3.0/24", "251"]
+    assert lines[4].split() == ["us-east-1b", "10.0.32.0/19", "10.0.128.0/18", "-", "0"]
+    assert lines[5].split() == ["total", "251"]
+    assert lines[8].split() == ["t3.medium", "12"]
+    assert "pod capacity at maxSize 6: 72 (min of 251 pod IPs and 6 nodes x 12 pods)" in lines
+    assert lines[-1].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
+
+
+def test_plan_origin_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "plan", "--config", str(ORIGIN), "--format", "json")
+    document = json.loads(out)
+    assert status == 0
+    assert [(zone["name"], zone["podSubnet"]) for zone in document["zones"]] == [
+        ("us-east-1a", "172.2.3.0/24"),
+        ("us-east-1b", None),
+    ]
+    assert {t["maxPods"] for t in document["instanceTypes"]} == {12}
+    assert len(document["warnings"]) == 1
+    assert "publicly routable" in document["warnings"][0]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ('{"podCidr": "192.168.0.0/16"}', "podnet: podCidr 192.168.0.0/16 cannot be added to a VPC whose primary CIDR"),
+        ('{"podCidr": "100.64.0.1/16"}', "podnet: podCidr: "),
+        ('{"podCidrs": "100.64.0.0/16"}', "podnet: unknown setting 'podCidrs'; did you mean 'podCidr'?"),
+        ("{not json", "podnet: configFile bad.json is not valid json"),
+    ],
+)
+def test_plan_invalid_config(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, expected: str
+) -> None:
+    (tmp_path / "bad.json").write_text(config)
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "plan", "--config", "bad.json")
+    assert (status, out) == (1, "")
+    assert err.startswith(expected)
+    assert err.count("\n") == 1
+
+
+def test_plan_missing_config_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, "plan", "--config", "nope.yaml")
+    assert status == 1
+    assert err.startswith("podnet: configFile nope.yaml: No such file or directory")
+
+
+CDK_MODULES = ("aws_cdk", "constructs", "cdk8s", "jsii")
+
+
+def imported_modules(stderr: str) -> set[str]:
+    """Module names from ``python -X importtime`` output."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_real_process_is_fast_and_loads_no_cdk() -> None:
+    """The console script and ``python -m podnet`` run without aws-cdk-lib, in well under a second."""
+    script = Path(sys.executable).parent / "podnet"
+    started = time.monotonic()
+    done = subprocess.run([script, "max-pods", "m5.large"], capture_output=True, text=True, cwd=ROOT, check=False)
+    elapsed = time.monotonic() - started
+    assert (done.returncode, done.stdout, done.stderr) == (0, "m5.large 20\n", "")
+    assert elapsed < 2, f"podnet max-pods took {elapsed:.2f}s"
+
+    for argv in (["max-pods", "m5.large"], ["plan", "--format", "json"]):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "podnet", *argv],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-500:]
+        modules = imported_modules(done.stderr)
+        assert "podnet.cli" in modules
+        assert not {module for module in modules if module.split(".")[0] in CDK_MODULES}
+
+    done = subprocess.run([script, "max-pods", "m9.nothing"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

@@ -1,0 +1,91 @@
+"""The IP plan: per-AZ subnets, max pods per type, pod capacity at maxSize."""
+
+import json
+import re
+from ipaddress import IPv4Network
+from pathlib import Path
+
+import pytest
+
+from podnet.config.errors import ConfigError
+from podnet.config.loading import load_config, parse_config
+from podnet.ipplan.plan import InstanceTypePlan, make_plan
+
+ORIGIN = Path(__file__).parent.parent / "examples" / "origin.json"
+
+
+def test_default_plan() -> None:
+    plan = make_plan(parse_config({}))
+    assert [(zone.name, str(zone.node_subnet), str(zone.pod_subnet), zone.pod_ips) for zone in plan.zones] == [
+        ("us-east-1a", "10.0.64.0/18", "100.64.0.0/18", 16379),
+        ("us-east-1b", "10.0.128.0/18", "100.64.64.0/18", 16379),
+        ("us-east-1c", "10.0.192.0/18", "100.64.128.0/18", 16379),
+    ]
+    assert {instance_type.max_pods for instance_type in plan.instance_types} == {20}
+    assert plan.pod_capacity == 6 * 20
+    assert plan.warnings == ()
+
+
+def test_origin_plan() -> None:
+    plan = make_plan(load_config({}, ORIGIN))
+    first, second = plan.zones
+    assert (first.name, first.pod_subnet, first.pod_ips) == ("us-east-1a", IPv4Network("172.2.3.0/24"), 251)
+    assert (second.name, second.pod_subnet, second.pod_ips) == ("us-east-1b", None, 0)
+    assert all(zone.node_subnet.subnet_of(IPv4Network("10.0.0.0/16")) for zone in plan.zones)
+    assert plan.instance_types[0] == InstanceTypePlan(name="t3.medium", max_pods=12)
+    assert plan.pod_capacity == min(251, plan.max_size * 12)
+    assert len(plan.warnings) == 1
+    assert "podCidr 172.2.0.0/16 is publicly routable" in plan.warnings[0]
+
+
+def test_capacity_limited_by_pod_ips() -> None:
+    # Two /27 pod subnets (27 usable IPs each) cannot hold 6 nodes x 20 pods.
+    raw = {"podSubnets": {"us-east-1a": "100.64.0.0/27", "us-east-1b": "100.64.0.32/27"}}
+    plan = make_plan(parse_config(raw))
+    assert plan.pod_ips == 54
+    assert plan.pod_capacity == 54
+    assert [zone.pod_ips for zone in plan.zones] == [27, 27, 0]
+
+
+def test_capacity_limited_by_the_smallest_type() -> None:
+    plan = make_plan(parse_config({"nodes": {"instanceTypes": ["m5.large", "m5.xlarge", "m5.4xlarge"], "maxSize": 4}}))
+    assert [t.max_pods for t in plan.instance_types] == [20, 44, 110]
+    assert plan.pod_capacity == 4 * 20
+
+
+def test_prefix_delegation_and_cap_come_from_the_config() -> None:
+    plan = make_plan(parse_config({"prefixDelegation": True, "maxPodsCap": 250}))
+    assert {t.max_pods for t in plan.instance_types} == {250}
+
+
+def test_plan_refuses_an_invalid_config() -> None:
+    with pytest.raises(ConfigError, match=re.escape("podCidr 10.0.0.0/17 overlaps vpcCidr")):
+        make_plan(parse_config({"podCidr": "10.0.0.0/17"}))
+
+
+def test_json_shape() -> None:
+    document = json.loads(make_plan(load_config({}, ORIGIN)).to_json())
+    assert document["zones"] == [
+        {
+            "name": "us-east-1a",
+            "publicSubnet": "10.0.0.0/19",
+            "nodeSubnet": "10.0.64.0/18",
+            "podSubnet": "172.2.3.0/24",
+            "podIps": 251,
+        },
+        {
+            "name": "us-east-1b",
+            "publicSubnet": "10.0.32.0/19",
+            "nodeSubnet": "10.0.128.0/18",
+            "podSubnet": None,
+            "podIps": 0,
+        },
+    ]
+    assert document["instanceTypes"] == [
+        {"name": "t3.medium", "maxPods": 12},
+        {"name": "t3a.medium", "maxPods": 12},
+        {"name": "t2.medium", "maxPods": 12},
+    ]
+    assert document["podCapacity"] == 72
+    assert document["podIps"] == 251
+    assert [type(warning) for warning in document["warnings"]] == [str]
