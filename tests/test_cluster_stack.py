@@ -10,12 +10,14 @@ from tests.support.synth import Synthesized
 
 def _cluster(app: Synthesized) -> dict[str, Any]:
     (cluster,) = app.resources("cluster", "AWS::EKS::Cluster").values()
-    return cluster["Properties"]
+    properties: dict[str, Any] = cluster["Properties"]
+    return properties
 
 
 def _manifest(app: Synthesized, construct: str) -> list[dict[str, Any]]:
     (resource,) = [
-        r for lid, r in app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource").items()
+        r
+        for lid, r in app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource").items()
         if lid.startswith(f"Cluster{construct}")
     ]
     manifest: list[dict[str, Any]] = render_json(resource["Properties"]["Manifest"])
@@ -48,7 +50,11 @@ def test_control_plane_defaults_are_secure(default_app: Synthesized) -> None:
     assert cluster["ResourcesVpcConfig"]["EndpointPrivateAccess"] is True
     assert cluster["ResourcesVpcConfig"]["EndpointPublicAccess"] is False
     assert {t["Type"] for t in cluster["Logging"]["ClusterLogging"]["EnabledTypes"]} == {
-        "api", "audit", "authenticator", "controllerManager", "scheduler"
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
     }
     (encryption,) = cluster["EncryptionConfig"]
     assert encryption["Resources"] == ["secrets"]
@@ -65,7 +71,7 @@ def test_eni_configs_name_the_node_zones_and_point_to_their_pod_subnets(default_
         assert eni_config["apiVersion"] == "crd.k8s.amazonaws.com/v1alpha1"
         assert eni_config["kind"] == "ENIConfig"
         subnet = eni_config["spec"]["subnet"]
-        assert subnet.startswith("<Import:") and exports[subnet[len("<Import:"):-1]] == eni_config["metadata"]["name"]
+        assert subnet.startswith("<Import:") and exports[subnet[len("<Import:") : -1]] == eni_config["metadata"]["name"]
         (cluster_id,) = default_app.resources("cluster", "AWS::EKS::Cluster")
         assert eni_config["spec"]["securityGroups"] == [f"<{cluster_id}.ClusterSecurityGroupId>"]
 
@@ -77,7 +83,9 @@ def test_origin_has_one_eni_config(origin_app: Synthesized) -> None:
 def test_aws_auth_maps_the_node_role_arn(default_app: Synthesized) -> None:
     (config_map,) = _manifest(default_app, "AwsAuth")
     assert (config_map["kind"], config_map["metadata"]["name"], config_map["metadata"]["namespace"]) == (
-        "ConfigMap", "aws-auth", "kube-system"
+        "ConfigMap",
+        "aws-auth",
+        "kube-system",
     )
     (role_id,) = [lid for lid in default_app.resources("cluster", "AWS::IAM::Role") if lid.startswith("SpotNodesRole")]
     assert yaml.safe_load(config_map["data"]["mapRoles"]) == [
@@ -105,7 +113,9 @@ def _env(patch_json: str) -> list[dict[str, str]]:
 def test_aws_node_patch_turns_custom_networking_on(default_app: Synthesized) -> None:
     patch = _patch(default_app)
     assert (patch["ResourceName"], patch["ResourceNamespace"], patch["PatchType"]) == (
-        "daemonset/aws-node", "kube-system", "strategic"
+        "daemonset/aws-node",
+        "kube-system",
+        "strategic",
     )
     assert _env(patch["ApplyPatchJson"]) == [
         {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "true"},

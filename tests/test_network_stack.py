@@ -47,12 +47,15 @@ def test_every_pod_subnet_depends_on_the_cidr_association(default_app: Synthesiz
 def test_pod_subnets_use_their_zones_private_route_table(default_app: Synthesized) -> None:
     resources = default_app.network["Resources"]
     associations = default_app.resources("network", "AWS::EC2::SubnetRouteTableAssociation")
-    route_table_of = {a["Properties"]["SubnetId"].get("Ref") or a["Properties"]["SubnetId"]["Fn::GetAtt"][0]: a
-                      for a in associations.values()}
+    route_table_of = {
+        a["Properties"]["SubnetId"].get("Ref") or a["Properties"]["SubnetId"]["Fn::GetAtt"][0]: a
+        for a in associations.values()
+    }
     for zone, (lid, _) in _pod_subnets(default_app).items():
         route_table = route_table_of[lid]["Properties"]["RouteTableId"]["Ref"]
         node_subnets = [
-            sid for sid, a in route_table_of.items()
+            sid
+            for sid, a in route_table_of.items()
             if a["Properties"]["RouteTableId"] == {"Ref": route_table} and sid != lid
         ]
         assert len(node_subnets) == 1, zone

@@ -26,5 +26,7 @@ def test_origin_templates(origin_app: Synthesized, stack: str, json_snapshot: Sn
     assert snapshot_form(getattr(origin_app, stack)) == json_snapshot
 
 
-def test_prefix_delegation_cluster_template(prefix_delegation_app: Synthesized, json_snapshot: SnapshotAssertion) -> None:
+def test_prefix_delegation_cluster_template(
+    prefix_delegation_app: Synthesized, json_snapshot: SnapshotAssertion
+) -> None:
     assert snapshot_form(prefix_delegation_app.cluster) == json_snapshot

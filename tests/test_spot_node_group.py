@@ -21,7 +21,9 @@ def node_config(app: Synthesized) -> dict[str, Any]:
     message = email.message_from_string(render(template["Properties"]["LaunchTemplateData"]["UserData"]))
     assert message.is_multipart()
     (part,) = [p for p in message.walk() if p.get_content_type() == "application/node.eks.aws"]
-    config: dict[str, Any] = yaml.safe_load(part.get_payload())
+    payload = part.get_payload()
+    assert isinstance(payload, str)
+    config: dict[str, Any] = yaml.safe_load(payload)
     return config
 
 
@@ -29,9 +31,14 @@ def evaluate_max_pods(expression: str, enis: int, ips_per_eni: int) -> int:
     """Run the expression in a real CEL engine with nodeadm's variables."""
     environment = celpy.Environment()
     program = environment.program(environment.compile(expression))
-    activation = {"default_enis": celpy.celtypes.IntType(enis), "ips_per_eni": celpy.celtypes.IntType(ips_per_eni),
-                  "max_pods": celpy.celtypes.IntType(0)}
-    return int(program.evaluate(activation))
+    activation = {
+        "default_enis": celpy.celtypes.IntType(enis),
+        "ips_per_eni": celpy.celtypes.IntType(ips_per_eni),
+        "max_pods": celpy.celtypes.IntType(0),
+    }
+    result = program.evaluate(activation)
+    assert isinstance(result, celpy.celtypes.IntType), result
+    return int(result)
 
 
 def test_nodes_start_only_after_custom_networking_and_aws_auth(default_app: Synthesized) -> None:
@@ -84,14 +91,21 @@ def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Syn
     assert "KeyName" not in data
     parameter = default_app.cluster["Parameters"][data["ImageId"]["Ref"]]
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
-    assert parameter["Default"] == "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id"
+    assert (
+        parameter["Default"]
+        == "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id"
+    )
 
 
 def test_node_role_policies(default_app: Synthesized) -> None:
-    (role,) = [r for lid, r in default_app.resources("cluster", "AWS::IAM::Role").items() if lid.startswith("SpotNodes")]
+    (role,) = [
+        r for lid, r in default_app.resources("cluster", "AWS::IAM::Role").items() if lid.startswith("SpotNodes")
+    ]
     policies = {render(arn).rsplit("/", 1)[1] for arn in role["Properties"]["ManagedPolicyArns"]}
     assert policies == {
-        "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEKS_CNI_Policy",
+        "AmazonEC2ContainerRegistryReadOnly",
         "AmazonSSMManagedInstanceCore",
     }
 
@@ -127,9 +141,13 @@ def test_prefix_delegation_expression(prefix_delegation_app: Synthesized) -> Non
 def test_cni_change_rolls_the_nodes_and_a_size_change_does_not(default_app: Synthesized) -> None:
     def fingerprint(app: Synthesized) -> str:
         _, template = _one(app, "AWS::EC2::LaunchTemplate")
-        (instance_tags,) = [s for s in template["Properties"]["LaunchTemplateData"]["TagSpecifications"]
-                            if s["ResourceType"] == "instance"]
-        return next(t["Value"] for t in instance_tags["Tags"] if t["Key"] == "podnet:cni-settings")
+        (instance_tags,) = [
+            s
+            for s in template["Properties"]["LaunchTemplateData"]["TagSpecifications"]
+            if s["ResourceType"] == "instance"
+        ]
+        value: str = next(t["Value"] for t in instance_tags["Tags"] if t["Key"] == "podnet:cni-settings")
+        return value
 
     resized = synthesize(config_for({"nodes": {"maxSize": 9}}))
     moved = synthesize(config_for({"podCidr": "100.65.0.0/16"}))

@@ -1,7 +1,7 @@
 """The kube-system/aws-auth ConfigMap that lets the self-managed nodes join."""
 
-import yaml
 import cdk8s
+import yaml
 from constructs import Construct
 
 NODE_GROUPS = ("system:bootstrappers", "system:nodes")

@@ -1,5 +1,7 @@
 """Turn VPC CNI custom networking on in the aws-node DaemonSet, and off again on delete."""
 
+from typing import cast
+
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
@@ -35,17 +37,20 @@ class AwsNodeCustomNetworking(Construct):
     value back, variables podnet added are removed (``$patch: delete`` on the list entry).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.ICluster, prefix_delegation: bool) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, prefix_delegation: bool) -> None:
         super().__init__(scope, construct_id)
         env = custom_networking_env(prefix_delegation=prefix_delegation)
         restore: list[dict[str, str]] = []
         for name in env:
             original = UPSTREAM_ENV[name]
-            restore.append({"name": name, "$patch": "delete"} if original is None else {"name": name, "value": original})
+            restore.append(
+                {"name": name, "$patch": "delete"} if original is None else {"name": name, "value": original}
+            )
         self.patch = eks.KubernetesPatch(
             self,
             "Patch",
-            cluster=cluster,
+            # jsii's Python typing of Cluster lacks ICluster.kubectl_provider_options; the object has it.
+            cluster=cast(eks.ICluster, cluster),
             resource_name="daemonset/aws-node",
             resource_namespace="kube-system",
             patch_type=eks.PatchType.STRATEGIC,

@@ -1,6 +1,8 @@
 """Give ec2.Vpc the subnet CIDRs podnet planned, instead of letting it allocate its own."""
 
+from collections.abc import Sequence
 from ipaddress import IPv4Network
+from typing import Any
 
 import jsii
 from aws_cdk import aws_ec2 as ec2
@@ -24,12 +26,14 @@ class PlannedIpAddresses:
         return ec2.VpcIpamOptions(cidr_block=str(self._vpc_cidr))
 
     def allocate_subnets_cidr(
-        self, *, requested_subnets: list[ec2.RequestedSubnet], vpc_cidr: str
+        self, *, requested_subnets: Sequence[ec2.RequestedSubnet | dict[str, Any]], vpc_cidr: str
     ) -> ec2.SubnetIpamOptions:
         return ec2.SubnetIpamOptions(
             allocated_subnets=[ec2.AllocatedSubnet(cidr=str(self._cidr_for(subnet))) for subnet in requested_subnets]
         )
 
-    def _cidr_for(self, subnet: ec2.RequestedSubnet) -> IPv4Network:
+    def _cidr_for(self, subnet: ec2.RequestedSubnet | dict[str, Any]) -> IPv4Network:
+        if isinstance(subnet, dict):
+            subnet = ec2.RequestedSubnet(**subnet)
         zone = self._plan[subnet.availability_zone]
         return zone.public if subnet.configuration.subnet_type == ec2.SubnetType.PUBLIC else zone.private

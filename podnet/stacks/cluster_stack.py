@@ -4,6 +4,7 @@ import hashlib
 import json
 from typing import Any
 
+import cdk8s
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
@@ -11,7 +12,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
 from constructs import Construct
 
-import cdk8s
 from podnet.charts.aws_auth_chart import AwsAuthChart
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
@@ -76,7 +76,11 @@ class ClusterStack(Stack):
             self.cluster.grant_access(
                 f"Admin{index}",
                 role_arn,
-                [eks.AccessPolicy.from_access_policy_name(CLUSTER_ADMIN_POLICY, access_scope_type=eks.AccessScopeType.CLUSTER)],
+                [
+                    eks.AccessPolicy.from_access_policy_name(
+                        CLUSTER_ADMIN_POLICY, access_scope_type=eks.AccessScopeType.CLUSTER
+                    )
+                ],
             )
 
         cluster_security_group = self.cluster.cluster_security_group
@@ -123,7 +127,9 @@ class ClusterStack(Stack):
         )
         for zone in node_zones:
             CfnOutput(
-                self, f"PodSubnet{zone.replace('-', '')}", value=pod_subnets[zone].attr_subnet_id,
+                self,
+                f"PodSubnet{zone.replace('-', '')}",
+                value=pod_subnets[zone].attr_subnet_id,
                 description=f"Pod subnet of {zone}",
             )
 

@@ -15,7 +15,7 @@ def render(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Fn::Join":
             separator, parts = arg
             return separator.join(str(render(part)) for part in parts)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from tempfile import mkdtemp
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import App, DefaultStackSynthesizer
 
@@ -14,7 +14,6 @@ from podnet.config import PodnetConfig
 from podnet.config.loading import CONTEXT_KEY, load_config, read_cdk_json_context
 from podnet.config.validation import validate
 from podnet.stacks.deployment import add_podnet_stacks
-
 from tests.support import REPO_ROOT
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
@@ -75,4 +74,4 @@ def synthesize(config: PodnetConfig) -> Synthesized:
 
 def snapshot_form(template: dict[str, Any]) -> dict[str, Any]:
     """The template with asset hashes replaced, so a dependency bump that changes no resource passes."""
-    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template)))
+    return cast(dict[str, Any], json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template))))
