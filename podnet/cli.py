@@ -1,7 +1,8 @@
 """The ``podnet`` command: max pods per instance type and the IP plan of a configuration.
 
 It imports no aws-cdk-lib (only ``podnet.config`` and ``podnet.ipplan``), so it answers in a fraction of a
-second, without node or a synth.
+second, without node or a synth. ``max-pods`` does not even load pydantic: ``plan`` imports the
+configuration code when it runs.
 """
 
 import argparse
@@ -9,12 +10,13 @@ import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from podnet.config.errors import ConfigError
-from podnet.config.loading import load_config, read_cdk_json_context
 from podnet.ipplan.eni_limits import eni_limits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, max_pods
-from podnet.ipplan.plan import Plan, make_plan
+
+if TYPE_CHECKING:
+    from podnet.ipplan.plan import Plan
 
 DEFAULT_CAP = 110
 
@@ -26,11 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse exits on --help and usage errors; report the status instead
         return int(exit_.code or 0)
-    try:
-        return int(args.run(args))
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 1
+    return int(args.run(args))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,7 +82,8 @@ def _max_pods(args: argparse.Namespace) -> int:
         if limits is None:
             close = difflib.get_close_matches(name, eni_limits(), n=1)
             hint = f"did you mean {close[0]}?" if close else "the VPC CNI's ENI table does not list it"
-            raise ConfigError(f"unknown instance type '{name}'; {hint}")
+            print(f"podnet: unknown instance type '{name}'; {hint}", file=sys.stderr)
+            return 1
         known.append(limits)
     mode = MaxPodsMode(custom_networking=args.custom_networking, prefix_delegation=args.prefix_delegation, cap=args.cap)
     for limits in known:
@@ -93,14 +92,22 @@ def _max_pods(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from podnet.config.errors import ConfigError
+    from podnet.config.loading import load_config, read_cdk_json_context
+    from podnet.ipplan.plan import make_plan
+
     cdk_json = Path("cdk.json")
-    context = read_cdk_json_context(cdk_json) if cdk_json.exists() else {}
-    plan = make_plan(load_config(context, args.config))
+    try:
+        context = read_cdk_json_context(cdk_json) if cdk_json.exists() else {}
+        plan = make_plan(load_config(context, args.config))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
     print(plan.to_json() if args.format == "json" else _table(plan))
     return 0
 
 
-def _table(plan: Plan) -> str:
+def _table(plan: "Plan") -> str:
     rows = [("zone", "public subnet", "node subnet", "pod subnet", "pod IPs")]
     rows += [
         (zone.name, str(zone.public_subnet), str(zone.node_subnet), str(zone.pod_subnet or "-"), str(zone.pod_ips))
