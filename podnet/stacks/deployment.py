@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
-from aws_cdk import Environment, Tags
+from aws_cdk import Environment, Tags, Validations
+from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from podnet.compliance import acknowledge_cluster_findings
 from podnet.config.model import PodnetConfig
 from podnet.stacks.cluster_stack import ClusterStack
 from podnet.stacks.network_stack import NetworkStack
@@ -17,7 +19,10 @@ class Deployment:
 
 
 def add_podnet_stacks(scope: Construct, config: PodnetConfig) -> Deployment:
-    """Add both stacks to an App or Stage; explicit region and AZs, so synth needs no AWS lookups."""
+    """Add both stacks to an App or Stage; explicit region and AZs, so synth needs no AWS lookups.
+
+    cdk-nag's AwsSolutions rules run on every synth of the scope: an unacknowledged finding fails it.
+    """
     env = Environment(account=config.account, region=config.region)
     name = config.cluster_name
     network = NetworkStack(scope, f"{name}-network", config=config, env=env, description=f"podnet {name}: VPC")
@@ -25,4 +30,6 @@ def add_podnet_stacks(scope: Construct, config: PodnetConfig) -> Deployment:
         scope, f"{name}-cluster", config=config, network=network, env=env, description=f"podnet {name}: EKS"
     )
     Tags.of(scope).add("podnet:cluster", name)
+    acknowledge_cluster_findings(cluster.cluster, cluster.nodes)
+    Validations.of(scope).add_plugins(AwsSolutionsChecks())
     return Deployment(network=network, cluster=cluster)

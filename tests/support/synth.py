@@ -26,6 +26,8 @@ class Synthesized:
     config: PodnetConfig
     network: dict[str, Any]
     cluster: dict[str, Any]
+    #: The CDK policy-validation report (cdk-nag's findings and acknowledgements).
+    validation_report: dict[str, Any]
 
     def resources(self, stack: str, resource_type: str) -> dict[str, dict[str, Any]]:
         """Logical id -> resource, for one CloudFormation type in ``stack`` ("network" or "cluster")."""
@@ -53,9 +55,10 @@ def synthesize_json(config_json: str) -> Synthesized:
     """Synthesize once per distinct configuration (the cache key is its JSON)."""
     config = PodnetConfig.model_validate_json(config_json)
     context = {k: v for k, v in cdk_json_context().items() if not k.startswith(CONTEXT_KEY)}
+    outdir = Path(mkdtemp(prefix="podnet-cdk-out-"))
     app = App(
         context=context,
-        outdir=mkdtemp(prefix="podnet-cdk-out-"),
+        outdir=str(outdir),
         # No BootstrapVersion rule: snapshots stay about podnet, not about the CDK bootstrap stack.
         default_stack_synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
     )
@@ -65,6 +68,7 @@ def synthesize_json(config_json: str) -> Synthesized:
         config=config,
         network=assembly.get_stack_by_name(deployment.network.stack_name).template,
         cluster=assembly.get_stack_by_name(deployment.cluster.stack_name).template,
+        validation_report=json.loads((outdir / "validation-report.json").read_text()),
     )
 
 

@@ -1,0 +1,47 @@
+"""cdk-nag AwsSolutions over the whole app: no unacknowledged finding, and every acknowledgement reviewed."""
+
+from typing import Any
+
+import pytest
+
+from tests.support.synth import Synthesized
+
+#: What podnet accepts (podnet/compliance.py says why). A new acknowledgement must be added here on purpose.
+ACKNOWLEDGED = {
+    "AwsSolutions-AS3",
+    "AwsSolutions-EC26",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly]",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+    "AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*]",
+    "AwsSolutions-L1",
+}
+
+
+def _nag_report(app: Synthesized) -> dict[str, Any]:
+    (report,) = [r for r in app.validation_report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    return report
+
+
+@pytest.mark.parametrize("app_name", ["default_app", "origin_app", "prefix_delegation_app"])
+def test_no_unacknowledged_findings(app_name: str, request: pytest.FixtureRequest) -> None:
+    report = _nag_report(request.getfixturevalue(app_name))
+    assert report["violations"] == []
+    assert report["conclusion"] == "success"
+
+
+def test_every_acknowledgement_is_expected_narrow_and_explained(default_app: Synthesized) -> None:
+    suppressed = _nag_report(default_app)["suppressedViolations"]
+    assert {s["ruleName"] for s in suppressed if not s["ruleName"].startswith("AwsSolutions-IAM4[Policy::{")} == (
+        ACKNOWLEDGED
+    )
+    for finding in suppressed:
+        assert len(finding["reason"]) > 40, finding["ruleName"]
+        # Acknowledged on the construct concerned, never on a whole stack.
+        assert finding["acknowledgedAt"].count("/") >= 1, finding
+        for construct in finding["violatingConstructs"]:
+            assert construct["constructPath"].startswith(finding["acknowledgedAt"] + "/"), finding
