@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS
+from podnet.ipplan.architecture import architecture
 from podnet.ipplan.eni_limits import eni_limits
 
 RFC1918 = (IPv4Network("10.0.0.0/8"), IPv4Network("172.16.0.0/12"), IPv4Network("192.168.0.0/16"))
@@ -82,7 +83,8 @@ def valid_configs(draw: Draw) -> dict[str, Any]:
     raw["endpointAccess"] = draw(st.sampled_from(("private", "public-and-private", "public")))
     if raw["endpointAccess"] != "private" and draw(st.booleans()):
         raw["publicAccessCidrs"] = ["203.0.113.0/24"]
-    types = PREFIX_TYPES if raw["prefixDelegation"] else MULTI_ENI_TYPES
+    arch = draw(st.sampled_from(("x86_64", "arm64")))
+    types = [t for t in (PREFIX_TYPES if raw["prefixDelegation"] else MULTI_ENI_TYPES) if architecture(t) == arch]
     max_size = draw(st.integers(1, 30))
     min_size = draw(st.integers(0, max_size))
     raw["nodes"] = {

@@ -69,7 +69,7 @@ def test_plan_without_cdk_json_uses_defaults(
     assert document["zones"][0]["podSubnet"] == "100.64.0.0/18"
     assert document["instanceTypes"][0] == {"name": "m6i.large", "maxPods": 20}
     assert document["podCapacity"] == 120
-    assert document["warnings"] == []
+    assert [w.split(" ", 1)[0] for w in document["warnings"]] == ["adminRoleArns"]
 
 
 def test_plan_reads_cdk_json_and_config_file(
@@ -106,7 +106,8 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
     assert lines[5].split() == ["total", "251"]
     assert lines[8].split() == ["t3.medium", "12"]
     assert "pod capacity at maxSize 6: 72 (min of 251 pod IPs and 6 nodes x 12 pods)" in lines
-    assert lines[-1].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
+    assert lines[-2].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
+    assert lines[-1].startswith("warning: adminRoleArns is empty")
 
 
 def test_plan_origin_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,7 +120,7 @@ def test_plan_origin_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, mo
         ("us-east-1b", None),
     ]
     assert {t["maxPods"] for t in document["instanceTypes"]} == {12}
-    assert len(document["warnings"]) == 1
+    assert [warning.split(" ", 1)[0] for warning in document["warnings"]] == ["podCidr", "adminRoleArns"]
     assert "publicly routable" in document["warnings"][0]
 
 

@@ -23,7 +23,7 @@ def test_default_plan() -> None:
     ]
     assert {instance_type.max_pods for instance_type in plan.instance_types} == {20}
     assert plan.pod_capacity == 6 * 20
-    assert plan.warnings == ()
+    assert [w.split(" ", 1)[0] for w in plan.warnings] == ["adminRoleArns"]
 
 
 def test_origin_plan() -> None:
@@ -34,7 +34,7 @@ def test_origin_plan() -> None:
     assert all(zone.node_subnet.subnet_of(IPv4Network("10.0.0.0/16")) for zone in plan.zones)
     assert plan.instance_types[0] == InstanceTypePlan(name="t3.medium", max_pods=12)
     assert plan.pod_capacity == min(251, plan.max_size * 12)
-    assert len(plan.warnings) == 1
+    assert [warning.split(" ", 1)[0] for warning in plan.warnings] == ["podCidr", "adminRoleArns"]
     assert "podCidr 172.2.0.0/16 is publicly routable" in plan.warnings[0]
 
 
@@ -88,4 +88,4 @@ def test_json_shape() -> None:
     ]
     assert document["podCapacity"] == 72
     assert document["podIps"] == 251
-    assert [type(warning) for warning in document["warnings"]] == [str]
+    assert [type(warning) for warning in document["warnings"]] == [str, str]

@@ -13,10 +13,12 @@ from podnet.ipplan.carving import carve_node_subnets
 from podnet.ipplan.plan import make_plan
 from tests.strategies import invalid_cidr_configs, valid_configs
 
+ADMIN = {"adminRoleArns": ["arn:aws:iam::123456789012:role/platform-admin"]}
+
 
 def check(raw: dict[str, Any]) -> list[str]:
-    """Parse and validate like app.py and the CLI do."""
-    return validate(parse_config(raw))
+    """Parse and validate like app.py and the CLI do, for a cluster that names an administrator."""
+    return validate(parse_config({**ADMIN, **raw}))
 
 
 def error_of(raw: dict[str, Any]) -> str:
@@ -125,6 +127,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"prefixDelegation": True, "nodes": {"instanceTypes": ["m5.large", "t2.medium"]}},
         "nodes.instanceTypes: t2.medium is not a Nitro or bare-metal type",
     ),
+    (
+        "mixed architectures",
+        {"nodes": {"instanceTypes": ["m6i.large", "m7g.large", "c6gn.large"]}},
+        "nodes.instanceTypes mixes arm64 and x86_64 types",
+    ),
     # Node group sizes.
     (
         "min above desired",
@@ -147,7 +154,9 @@ def test_rule_rejects(overrides: dict[str, Any], expected: str) -> None:
     assert "\n" not in message
 
 
-def test_defaults_are_valid_without_warnings() -> None:
+def test_defaults_are_valid_and_warn_only_that_nobody_is_admin() -> None:
+    (warning,) = validate(parse_config({}))
+    assert warning.startswith("adminRoleArns is empty")
     assert check({}) == []
 
 

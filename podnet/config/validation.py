@@ -14,6 +14,7 @@ from itertools import combinations
 
 from podnet.config.errors import ConfigError
 from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import max_pods, max_pods_mode
@@ -244,6 +245,12 @@ def _check_instance_types(config: PodnetConfig) -> list[EniLimits]:
                 " cannot work on it; use a Nitro type or set prefixDelegation to false"
             )
         found.append(limits)
+    architectures = sorted({architecture(t) for t in config.nodes.instance_types})
+    if len(architectures) > 1:
+        raise ConfigError(
+            f"nodes.instanceTypes mixes {' and '.join(architectures)} types, but one launch template has one AMI;"
+            " list types of a single architecture"
+        )
     return found
 
 
@@ -280,6 +287,11 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
                 f"{setting}: pod subnet {pods[zone]} of {zone} has {usable_ips(pods[zone])} usable IPs for up to"
                 f" {nodes_per_zone} nodes x {per_node} pods at maxSize; use a larger block"
             )
+    if not config.admin_role_arns:
+        warnings.append(
+            "adminRoleArns is empty: the deploying principal gets no cluster access, so only the CDK's kubectl"
+            " provider can use the Kubernetes API; add the IAM role ARNs of your administrators"
+        )
     if len(types) < MIN_SPOT_TYPES:
         warnings.append(
             f"nodes.instanceTypes lists {len(types)} type(s); a spot pool needs at least {MIN_SPOT_TYPES} of the"
