@@ -1,0 +1,111 @@
+"""cfn-lint over every synthesized template: what CloudFormation would reject is caught before a change set.
+
+The committed ``.cfnlintrc.yaml`` may ignore a rule only with a reason; each ignored rule is checked again with
+nothing ignored, so it can hide no finding outside the case its reason covers.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.cfn_lint import CFNLINTRC, LintMatch, lint_template
+from tests.support.synth import Synthesized
+
+APPS = ("default_app", "origin_app", "prefix_delegation_app")
+STACKS = ("network", "cluster")
+TEMPLATES = [pytest.param(app, stack, id=f"{app.removesuffix('_app')}-{stack}") for app in APPS for stack in STACKS]
+
+Scope = Callable[[Synthesized, dict[str, Any], LintMatch], bool]
+
+
+def _subnet_zone_is_configured(app: Synthesized, template: dict[str, Any], match: LintMatch) -> bool:
+    _, logical_id, *rest = match.path
+    resource = template["Resources"][logical_id]
+    kind: str = resource["Type"]
+    zone: object = resource["Properties"].get("AvailabilityZone")
+    return (
+        rest == ["Properties", "AvailabilityZone"]
+        and kind == "AWS::EC2::Subnet"
+        and zone in app.config.availability_zones
+    )
+
+
+def _lambda_depends_on_its_role(app: Synthesized, template: dict[str, Any], match: LintMatch) -> bool:
+    if len(match.path) != 4 or match.path[2] != "DependsOn":
+        return False
+    _, logical_id, _, index = match.path
+    resource = template["Resources"][logical_id]
+    kind: str = resource["Type"]
+    role_arn: object = resource["Properties"].get("Role")
+    return kind == "AWS::Lambda::Function" and role_arn == {"Fn::GetAtt": [resource["DependsOn"][index], "Arn"]}
+
+
+def _output_is_not_exported(app: Synthesized, template: dict[str, Any], match: LintMatch) -> bool:
+    section, name, *_ = match.path
+    return section == "Outputs" and "Export" not in template["Outputs"][name]
+
+
+SCOPES: dict[str, Scope] = {
+    "W3010": _subnet_zone_is_configured,
+    "W3005": _lambda_depends_on_its_role,
+    "W6001": _output_is_not_exported,
+}
+"""Ignored rule -> where its reason (the comment in .cfnlintrc.yaml) holds."""
+
+
+def _committed_config() -> dict[str, Any]:
+    config: dict[str, Any] = yaml.safe_load(CFNLINTRC.read_text(encoding="utf-8"))
+    return config
+
+
+@pytest.fixture(scope="module")
+def nothing_ignored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed settings without ignore_checks, to see what the ignored rules would report."""
+    path = tmp_path_factory.mktemp("cfnlint") / "cfnlintrc.yaml"
+    path.write_text(yaml.safe_dump({**_committed_config(), "ignore_checks": []}))
+    return path
+
+
+@pytest.mark.parametrize(("app_fixture", "stack"), TEMPLATES)
+def test_template_lints_clean(app_fixture: str, stack: str, request: pytest.FixtureRequest) -> None:
+    app: Synthesized = request.getfixturevalue(app_fixture)
+    assert lint_template(getattr(app, stack)) == []
+
+
+@pytest.mark.parametrize(("app_fixture", "stack"), TEMPLATES)
+def test_ignored_rules_fire_only_where_their_reason_holds(
+    app_fixture: str, stack: str, request: pytest.FixtureRequest, nothing_ignored: Path
+) -> None:
+    app: Synthesized = request.getfixturevalue(app_fixture)
+    template: dict[str, Any] = getattr(app, stack)
+    ignored = [m for m in lint_template(template, config=nothing_ignored) if m.rule_id in SCOPES]
+    assert [m for m in ignored if not SCOPES[m.rule_id](app, template, m)] == []
+
+
+def test_every_ignored_rule_has_a_reason_and_a_scope_check() -> None:
+    ignored = _committed_config()["ignore_checks"]
+    assert sorted(ignored) == sorted(SCOPES)
+    lines = CFNLINTRC.read_text(encoding="utf-8").splitlines()
+    for rule in ignored:
+        index = lines.index(f"  - {rule}")
+        assert lines[index - 1].lstrip().startswith("# "), f"{rule} is ignored without a comment giving the reason"
+
+
+def test_scope_checks_reject_a_finding_outside_their_reason(default_app: Synthesized) -> None:
+    """Findings just outside each reason must not pass as covered, or the ignores would hide anything."""
+    template = {
+        "Resources": {
+            "Host": {"Type": "AWS::EC2::Instance", "Properties": {"AvailabilityZone": "us-east-1a"}},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}, "DependsOn": ["Host"]},
+        },
+        "Outputs": {"Chained": {"Value": {"Fn::ImportValue": "x"}, "Export": {"Name": "y"}}},
+    }
+    outside = [
+        LintMatch("W3010", "warning", "", ("Resources", "Host", "Properties", "AvailabilityZone")),
+        LintMatch("W3005", "warning", "", ("Resources", "Queue", "DependsOn", 0)),
+        LintMatch("W6001", "warning", "", ("Outputs", "Chained", "Value", "Fn::ImportValue")),
+    ]
+    assert [SCOPES[m.rule_id](default_app, template, m) for m in outside] == [False, False, False]
