@@ -1,0 +1,72 @@
+"""Resizing or retyping the nodes must not replace the network or the cluster.
+
+CloudFormation replaces a VPC, subnet, CIDR association or EKS cluster whose logical id or immutable properties
+change, which would take every pod down. A node change may touch only the launch template and the Auto Scaling group.
+"""
+
+from typing import Any
+
+import pytest
+
+from tests.support.synth import Synthesized, config_for, synthesize
+
+STACKS = ("network", "cluster")
+NODE_GROUP_TYPES = frozenset({"AWS::EC2::LaunchTemplate", "AWS::AutoScaling::AutoScalingGroup"})
+MUST_NOT_CHANGE = (
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::VPCCidrBlock",
+    "AWS::EC2::Route",
+    "AWS::EC2::NatGateway",
+    "AWS::EKS::Cluster",
+    "Custom::AWSCDK-EKS-KubernetesResource",  # the ENIConfigs and aws-auth manifests
+    "Custom::AWSCDK-EKS-KubernetesPatch",  # the aws-node patch
+)
+
+
+def _resources(app: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
+    """(stack, logical id) -> resource, across both stacks."""
+    return {(stack, lid): r for stack in STACKS for lid, r in getattr(app, stack)["Resources"].items()}
+
+
+def _of_type(app: Synthesized, resource_type: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {key: r for key, r in _resources(app).items() if r["Type"] == resource_type}
+
+
+def _changed(before: Synthesized, after: Synthesized) -> dict[tuple[str, str], str]:
+    """(stack, logical id) -> type of every resource added, removed or changed in any way."""
+    old, new = _resources(before), _resources(after)
+    return {key: (old.get(key) or new[key])["Type"] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({"nodes": {"instanceTypes": ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"]}}, id="types"),
+        pytest.param({"nodes": {"minSize": 1, "desiredSize": 4, "maxSize": 9}}, id="sizes"),
+        pytest.param({"maxPodsCap": 250}, id="max-pods-cap"),
+    ],
+)
+def test_node_changes_replace_nothing_but_the_node_group(overrides: dict[str, Any], default_app: Synthesized) -> None:
+    changed_app = synthesize(config_for(overrides))
+    assert {k: r["Type"] for k, r in _resources(changed_app).items()} == {
+        k: r["Type"] for k, r in _resources(default_app).items()
+    }, "a logical id changed: CloudFormation would replace that resource"
+    for resource_type in MUST_NOT_CHANGE:
+        kept = _of_type(default_app, resource_type)
+        assert kept, f"no {resource_type} to compare"
+        assert _of_type(changed_app, resource_type) == kept, resource_type
+    changed = _changed(default_app, changed_app)
+    assert changed, "the override changed nothing, so this comparison proves nothing"
+    assert {key: kind for key, kind in changed.items() if kind not in NODE_GROUP_TYPES} == {}
+
+
+def test_a_pod_cidr_change_does_move_the_cidr_association(default_app: Synthesized) -> None:
+    """The inverse: the comparison above sees a change where there is one."""
+    moved = synthesize(config_for({"podCidr": "100.65.0.0/16"}))
+    ((key, association),) = _of_type(default_app, "AWS::EC2::VPCCidrBlock").items()
+    assert _of_type(moved, "AWS::EC2::VPCCidrBlock")[key]["Properties"]["CidrBlock"] == "100.65.0.0/16"
+    assert association["Properties"]["CidrBlock"] == "100.64.0.0/16"
+    changed = _changed(default_app, moved)
+    assert changed[key] == "AWS::EC2::VPCCidrBlock"
+    assert sorted(kind for kind in changed.values() if kind == "AWS::EC2::Subnet") == ["AWS::EC2::Subnet"] * 3
