@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from podnet.config.errors import ConfigError
-from podnet.config.model import NodesConfig, PodnetConfig
+from podnet.config.model import NodesConfig, PipelineConfig, PodnetConfig
 
 CONTEXT_KEY = "podnet"
 CONFIG_FILE_CONTEXT_KEY = "podnet:configFile"
@@ -84,5 +84,6 @@ def describe(problem: Mapping[str, Any]) -> str:
 
 
 def _known_keys(parent: list[str]) -> list[str]:
-    model = NodesConfig if parent == ["nodes"] else PodnetConfig
+    models: dict[str, type[BaseModel]] = {"nodes": NodesConfig, "pipeline": PipelineConfig}
+    model = models.get(".".join(parent), PodnetConfig)
     return [field.alias or name for name, field in model.model_fields.items()]

@@ -1,7 +1,7 @@
 """Typed settings with their defaults. Keys are camelCase in cdk.json and config files."""
 
 from ipaddress import IPv4Network
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -38,6 +38,21 @@ class NodesConfig(_Settings):
     on_demand_base_capacity: int = Field(default=0, ge=0)
 
 
+class PipelineConfig(_Settings):
+    """The CodePipeline that deploys the environments wave by wave (see podnet.config.environments)."""
+
+    #: GitHub/Bitbucket/GitLab ``owner/name`` reached through a CodeConnections connection.
+    repository: str
+    branch: str = "main"
+    connection_arn: str
+    account: str
+    region: str
+    #: Waves in deployment order; the environments of one wave deploy in parallel.
+    waves: tuple[tuple[str, ...], ...] = Field(min_length=1)
+    #: Environments whose deployment waits for a manual approval.
+    approval_before: tuple[str, ...] = ()
+
+
 class PodnetConfig(_Settings):
     """Everything a podnet deployment is made from."""
 
@@ -59,6 +74,9 @@ class PodnetConfig(_Settings):
     max_pods_cap: int = Field(default=110, ge=1)
     prefix_delegation: bool = False
     nodes: NodesConfig = NodesConfig()
+    #: Environment name -> raw overrides of the settings above (merged onto them, then validated alike).
+    environments: dict[str, dict[str, Any]] | None = None
+    pipeline: PipelineConfig | None = None
 
     @property
     def pod_subnet_cidrs(self) -> dict[str, IPv4Network]:

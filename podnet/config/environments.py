@@ -1,0 +1,126 @@
+"""Environments (dev, prod, ...): the base configuration with per-environment overrides, and the pipeline rules.
+
+Each environment is the base settings merged with its overrides (``podnet.config.loading.merge``) and then
+checked exactly like a single deployment, so an environment can never deploy what ``make synth`` would reject.
+Errors name the environment: ``podnet: environments.prod.podCidr ...``.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from podnet.config.errors import ConfigError
+from podnet.config.loading import merge, parse_config
+from podnet.config.model import PipelineConfig, PodnetConfig
+from podnet.config.validation import ACCOUNT, REGION, validate
+
+#: Keys that describe the deployment as a whole, not one environment.
+TOP_LEVEL_ONLY = ("environments", "pipeline")
+#: A stage name becomes part of CloudFormation stack names: keep it short and plain.
+ENVIRONMENT_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
+REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+#: CodeStar Connections (legacy name) or AWS CodeConnections.
+CONNECTION_ARN = re.compile(
+    r"arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z]{2}(-[a-z]+)+-\d+:\d{12}:connection/[0-9a-f-]{36}"
+)
+
+
+def expand_environments(config: PodnetConfig) -> dict[str, PodnetConfig]:
+    """Environment name -> its full configuration; without ``environments``, the base named after its cluster."""
+    if config.environments is None:
+        return {config.cluster_name: config}
+    if not config.environments:
+        raise ConfigError('environments is empty; add an environment (e.g. "dev": {}) or remove environments')
+    base = config.model_dump(mode="json", by_alias=True, exclude=set(TOP_LEVEL_ONLY), exclude_none=True)
+    expanded = {}
+    for name, overrides in config.environments.items():
+        if not ENVIRONMENT_NAME.fullmatch(name):
+            raise ConfigError(
+                f"environments: {name!r} is not a usable environment name; use 1-20 lowercase letters, digits or '-',"
+                " starting with a letter"
+            )
+        for key in TOP_LEVEL_ONLY:
+            if key in overrides:
+                raise ConfigError(f"environments.{name}.{key}: only the top level can set {key}; move it there")
+        with _in_environment(name):
+            expanded[name] = parse_config(merge(base, overrides))
+    return expanded
+
+
+def validate_environments(config: PodnetConfig, environments: dict[str, PodnetConfig]) -> list[str]:
+    """Validate every environment and the pipeline section; return the warnings, each naming its environment."""
+    warnings = []
+    for name, environment in environments.items():
+        with _in_environment(name if config.environments is not None else None):
+            found = validate(environment)
+        prefix = f"environments.{name}: " if config.environments is not None else ""
+        warnings += [prefix + warning for warning in found]
+    _check_distinct_clusters(environments)
+    if config.pipeline is not None:
+        check_pipeline(config.pipeline, environments)
+    return warnings
+
+
+def check_pipeline(pipeline: PipelineConfig, environments: dict[str, PodnetConfig]) -> None:
+    """The pipeline deploys every environment exactly once, to an explicit account, from a real connection."""
+    if not REPOSITORY.fullmatch(pipeline.repository):
+        raise ConfigError(f"pipeline.repository {pipeline.repository!r} is not owner/name; use e.g. my-org/podnet")
+    if not CONNECTION_ARN.fullmatch(pipeline.connection_arn):
+        raise ConfigError(
+            f"pipeline.connectionArn {pipeline.connection_arn!r} is not a CodeConnections ARN; use"
+            " arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or codestar-connections)"
+        )
+    if not ACCOUNT.fullmatch(pipeline.account):
+        raise ConfigError(f"pipeline.account {pipeline.account!r} is not an AWS account id; use its 12 digits")
+    if not REGION.fullmatch(pipeline.region):
+        raise ConfigError(f"pipeline.region {pipeline.region!r} is not an AWS region name; use e.g. us-east-1")
+    defined = ", ".join(environments)
+    seen: dict[str, int] = {}
+    for index, wave in enumerate(pipeline.waves):
+        if not wave:
+            raise ConfigError(f"pipeline.waves[{index}] is empty; list at least one environment or remove the wave")
+        for name in wave:
+            if name not in environments:
+                raise ConfigError(f"pipeline.waves[{index}]: unknown environment {name!r}; defined: {defined}")
+            if name in seen:
+                raise ConfigError(
+                    f"pipeline.waves[{index}]: environment {name!r} is already in pipeline.waves[{seen[name]}];"
+                    " deploy each environment in exactly one wave"
+                )
+            seen[name] = index
+    missing = [name for name in environments if name not in seen]
+    if missing:
+        raise ConfigError(f"pipeline.waves: environment(s) {', '.join(missing)} in no wave; add each to one wave")
+    for name in pipeline.approval_before:
+        if name not in environments:
+            raise ConfigError(f"pipeline.approvalBefore: unknown environment {name!r}; defined: {defined}")
+    for name, environment in environments.items():
+        if environment.account is None:
+            raise ConfigError(
+                f"environments.{name}.account is not set; the pipeline deploys to explicit accounts, so give each"
+                " environment its 12-digit account id"
+            )
+
+
+def _check_distinct_clusters(environments: dict[str, PodnetConfig]) -> None:
+    """Two environments in one account and region would fight over one EKS cluster name."""
+    owners: dict[tuple[str | None, str, str], str] = {}
+    for name, environment in environments.items():
+        key = (environment.account, environment.region, environment.cluster_name)
+        if key in owners:
+            raise ConfigError(
+                f"environments.{name}.clusterName {environment.cluster_name!r} is also environment"
+                f" {owners[key]!r}'s cluster in the same account and region; give each environment its own clusterName"
+            )
+        owners[key] = name
+
+
+@contextmanager
+def _in_environment(name: str | None) -> Iterator[None]:
+    """Re-raise a ConfigError with the setting prefixed by ``environments.<name>.`` (None: leave it as is)."""
+    try:
+        yield
+    except ConfigError as error:
+        if name is None:
+            raise
+        raise ConfigError(f"environments.{name}.{str(error).removeprefix('podnet: ')}") from None

@@ -1,0 +1,173 @@
+"""Environments and the pipeline section: overrides merge onto the base, every rule names its setting."""
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from podnet.config import ConfigError, PodnetConfig
+from podnet.config.environments import expand_environments, validate_environments
+from podnet.config.loading import parse_config
+from tests.support import REPO_ROOT
+
+EXAMPLE: dict[str, Any] = json.loads((REPO_ROOT / "examples" / "pipeline.json").read_text())
+
+
+def expand(raw: dict[str, Any]) -> tuple[dict[str, PodnetConfig], list[str]]:
+    config = parse_config(raw)
+    environments = expand_environments(config)
+    return environments, validate_environments(config, environments)
+
+
+def example(**changes: Any) -> dict[str, Any]:
+    """examples/pipeline.json with top-level sections replaced or patched."""
+    raw = copy.deepcopy(EXAMPLE)
+    for key, value in changes.items():
+        raw[key] = value(raw[key]) if callable(value) else value
+    return raw
+
+
+def test_without_environments_the_base_is_the_only_environment() -> None:
+    environments, _ = expand({"clusterName": "solo"})
+    assert list(environments) == ["solo"]
+    assert environments["solo"].cluster_name == "solo"
+
+
+def test_example_environments_merge_onto_the_base() -> None:
+    environments, warnings = expand(EXAMPLE)
+    dev, prod = environments["dev"], environments["prod"]
+    assert (dev.account, dev.region, dev.availability_zones) == (
+        "222222222222",
+        "eu-west-1",
+        ("eu-west-1a", "eu-west-1b"),
+    )
+    assert str(dev.pod_cidr) == "100.64.0.0/16"  # from the base
+    assert (dev.nodes.max_size, dev.nodes.instance_types) == (3, PodnetConfig().nodes.instance_types)  # nodes merge
+    assert (prod.account, str(prod.vpc_cidr), prod.nodes.on_demand_base_capacity) == ("333333333333", "10.1.0.0/16", 1)
+    assert all(
+        environment.environments is None and environment.pipeline is None for environment in environments.values()
+    )
+    assert warnings == []
+
+
+def raises(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        expand(raw)
+    assert str(error.value) == message
+
+
+def with_env(name: str, **settings: Any) -> Any:
+    return lambda environments: {**environments, name: {**environments[name], **settings}}
+
+
+def test_environment_errors_name_the_environment() -> None:
+    raises(
+        example(environments=with_env("prod", podCidr="10.1.0.0/16")),
+        "podnet: environments.prod.podCidr 10.1.0.0/16 overlaps vpcCidr 10.1.0.0/16; use a separate block, e.g."
+        " from 100.64.0.0/10",
+    )
+
+
+def test_environment_parse_errors_name_the_environment() -> None:
+    raises(
+        example(environments=with_env("dev", nodes={"minSize": -1})),
+        "podnet: environments.dev.nodes.minSize: Input should be greater than or equal to 0 (got -1); fix it in"
+        " cdk.json or your config file",
+    )
+
+
+def test_region_override_needs_its_own_zones() -> None:
+    environments = {"dev": {"region": "eu-west-1"}}
+    with pytest.raises(ConfigError, match=r"^podnet: environments\.dev\.availabilityZones: 'us-east-1a' is not a zone"):
+        expand({"environments": environments})
+
+
+@pytest.mark.parametrize(
+    ("environments", "message"),
+    [
+        ({}, 'podnet: environments is empty; add an environment (e.g. "dev": {}) or remove environments'),
+        (
+            {"Dev": {}},
+            "podnet: environments: 'Dev' is not a usable environment name; use 1-20 lowercase letters,"
+            " digits or '-', starting with a letter",
+        ),
+        (
+            {"dev": {"pipeline": {}}},
+            "podnet: environments.dev.pipeline: only the top level can set pipeline; move it there",
+        ),
+        (
+            {"a": {}, "b": {}},
+            "podnet: environments.b.clusterName 'podnet' is also environment 'a''s cluster in the"
+            " same account and region; give each environment its own clusterName",
+        ),
+    ],
+)
+def test_environment_rules(environments: dict[str, Any], message: str) -> None:
+    raises({"environments": environments}, message)
+
+
+def pipeline(**settings: Any) -> Any:
+    return lambda section: {**section, **settings}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"waves": [["dev"], ["stage"]]}, "podnet: pipeline.waves[1]: unknown environment 'stage'; defined: dev, prod"),
+        (
+            {"waves": [["dev", "prod"], ["prod"]]},
+            "podnet: pipeline.waves[1]: environment 'prod' is already in"
+            " pipeline.waves[0]; deploy each environment in exactly one wave",
+        ),
+        ({"waves": [["dev"]]}, "podnet: pipeline.waves: environment(s) prod in no wave; add each to one wave"),
+        (
+            {"waves": [["dev"], []]},
+            "podnet: pipeline.waves[1] is empty; list at least one environment or remove the wave",
+        ),
+        (
+            {"approvalBefore": ["production"]},
+            "podnet: pipeline.approvalBefore: unknown environment 'production'; defined: dev, prod",
+        ),
+        ({"repository": "podnet"}, "podnet: pipeline.repository 'podnet' is not owner/name; use e.g. my-org/podnet"),
+        (
+            {"connectionArn": "arn:aws:iam::111111111111:role/x"},
+            "podnet: pipeline.connectionArn"
+            " 'arn:aws:iam::111111111111:role/x' is not a CodeConnections ARN; use"
+            " arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or codestar-connections)",
+        ),
+        ({"account": "1111"}, "podnet: pipeline.account '1111' is not an AWS account id; use its 12 digits"),
+        ({"region": "mars"}, "podnet: pipeline.region 'mars' is not an AWS region name; use e.g. us-east-1"),
+    ],
+)
+def test_pipeline_rules(settings: dict[str, Any], message: str) -> None:
+    raises(example(pipeline=pipeline(**settings)), message)
+
+
+def test_legacy_codestar_connection_arn_is_accepted() -> None:
+    arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    environments, _ = expand(example(pipeline=pipeline(connectionArn=arn)))
+    assert list(environments) == ["dev", "prod"]
+
+
+def test_pipeline_environments_need_an_account() -> None:
+    environments = {
+        name: {k: v for k, v in env.items() if k != "account"} for name, env in EXAMPLE["environments"].items()
+    }
+    raises(
+        example(environments=environments),
+        "podnet: environments.dev.account is not set; the pipeline deploys to explicit accounts, so give each"
+        " environment its 12-digit account id",
+    )
+
+
+def test_unknown_pipeline_key_suggests_the_right_one() -> None:
+    with pytest.raises(
+        ConfigError, match=r"unknown setting 'pipeline.approvalsBefore'; did you mean 'approvalBefore'\?"
+    ):
+        parse_config(example(pipeline=pipeline(approvalsBefore=["prod"])))
+
+
+def test_environment_warnings_name_the_environment() -> None:
+    _, warnings = expand(example(environments=with_env("dev", podCidr="172.2.0.0/16")))
+    assert warnings and all(warning.startswith("environments.dev: ") for warning in warnings)
