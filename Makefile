@@ -52,6 +52,11 @@ deploy: setup
 destroy: setup
 	$(CDK) destroy --all $(CDK_CONFIG)
 
+# Custom-networking check of a deployed cluster (needs kubectl access and AWS credentials); STACK: its cluster stack.
+STACK ?= podnet-cluster
+verify: setup
+	$(BIN)/python scripts/verify_custom_networking.py --from-stack $(STACK) $(if $(REGION),--region $(REGION))
+
 bench: setup
 	$(BIN)/python scripts/bench.py
 

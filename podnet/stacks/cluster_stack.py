@@ -132,6 +132,21 @@ class ClusterStack(Stack):
                 value=pod_subnets[zone].attr_subnet_id,
                 description=f"Pod subnet of {zone}",
             )
+        #: What scripts/verify_custom_networking.py expects: podCidr and, per zone, the pod subnet id and CIDR.
+        self.custom_networking = CfnOutput(
+            self,
+            "CustomNetworking",
+            value=self.to_json_string(
+                {
+                    "podCidr": str(config.pod_cidr),
+                    "podSubnets": {
+                        zone: {"subnetId": pod_subnets[zone].attr_subnet_id, "cidr": str(config.pod_subnet_cidrs[zone])}
+                        for zone in node_zones
+                    },
+                }
+            ),
+            description="Expected pod subnets, for scripts/verify_custom_networking.py",
+        )
 
     @staticmethod
     def _endpoint_access(config: PodnetConfig) -> eks.EndpointAccess:

@@ -1,0 +1,1 @@
+"""Repository scripts; a package so tests (and mypy) import them by one name: ``scripts.<module>``."""
