@@ -52,12 +52,16 @@ class VerifierRbacChart(cdk8s.Chart):
     def _bound_role(
         self, kind: str, metadata: dict[str, str], rules: list[dict[str, Any]], subjects: list[dict[str, str]]
     ) -> None:
-        role = cdk8s.ApiObject(self, f"{metadata['name']}-role", api_version=RBAC_API_VERSION, kind=kind, metadata=metadata)
+        role = cdk8s.ApiObject(
+            self, f"{metadata['name']}-role", api_version=RBAC_API_VERSION, kind=kind, metadata=metadata
+        )
         role.add_json_patch(cdk8s.JsonPatch.add("/rules", rules))
         binding = cdk8s.ApiObject(
             self, f"{metadata['name']}-binding", api_version=RBAC_API_VERSION, kind=f"{kind}Binding", metadata=metadata
         )
         binding.add_json_patch(cdk8s.JsonPatch.add("/subjects", subjects))
         binding.add_json_patch(
-            cdk8s.JsonPatch.add("/roleRef", {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": metadata["name"]})
+            cdk8s.JsonPatch.add(
+                "/roleRef", {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": metadata["name"]}
+            )
         )

@@ -17,6 +17,7 @@ class NetworkStack(Stack):
     """VPC with public subnets (NAT, internet-facing load balancers), private node subnets and pod subnets."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: PodnetConfig, **kwargs: Any) -> None:
+        self._zones = list(config.availability_zones)
         super().__init__(scope, construct_id, **kwargs)
         zones = config.availability_zones
         self.vpc = ec2.Vpc(
@@ -52,3 +53,8 @@ class NetworkStack(Stack):
             node_subnets=self.node_subnets,
             cluster_name=config.cluster_name,
         )
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The configured zones: with an explicit account, ec2.Vpc would otherwise look them up (credentials)."""
+        return self._zones

@@ -1,0 +1,157 @@
+"""An in-VPC CodeBuild project that runs scripts/verify_custom_networking.py against the private cluster endpoint.
+
+It lives in the environment's cluster stack, not in the pipeline stack: a CodeBuild project can only join a VPC
+of its own account and region, and the pipeline (tooling account) cannot reach a private endpoint in another
+account. The pipeline starts this project through a narrow trigger role (see ``PipelineStack``).
+"""
+
+import hashlib
+from pathlib import Path
+
+import cdk8s
+from aws_cdk import Aws, CfnOutput, Duration
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from podnet.charts.verifier_rbac_chart import VerifierRbacChart
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+SCRIPT = "verify_custom_networking.py"
+NAMESPACE = "podnet-verify"
+KUBERNETES_GROUP = "podnet-verifiers"
+#: kubectl talks to API servers one minor version either side: 1.35 covers every supported Kubernetes version.
+KUBECTL_VERSION = "v1.35.0"
+KUBECTL_URL = f"https://dl.k8s.io/release/{KUBECTL_VERSION}/bin/linux/amd64/kubectl"
+
+
+def verifier_role_names(account: str, region: str, cluster_name: str) -> tuple[str, str]:
+    """(trigger role in the environment account, step role in the pipeline account): fixed names, because each
+    side's policy must name the other before either exists, and IAM role names are global per account."""
+    digest = hashlib.sha256(f"{account}/{region}/{cluster_name}".encode()).hexdigest()[:10]
+    short = cluster_name[:30]
+    return f"podnet-verify-{short}-{digest}", f"podnet-verify-step-{short}-{digest}"
+
+
+class CustomNetworkingVerifier(Construct):
+    """Role (with an EKS access entry bound to narrow RBAC), security group and CodeBuild project in the node subnets.
+
+    The project needs ``eks:DescribeCluster`` (for ``aws eks update-kubeconfig``) and, inside the cluster, only
+    what ``VerifierRbacChart`` grants. The trigger role lets exactly one pipeline role start and follow its builds.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.Cluster,
+        subnets: list[ec2.ISubnet],
+        expected: str,
+        pipeline_account: str,
+        trigger_role_name: str,
+        step_role_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=cluster.vpc,
+            allow_all_outbound=False,
+            description="podnet custom-networking check: HTTPS to the API server and AWS APIs",
+        )
+        security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "EKS API server, STS, S3, CloudWatch Logs, dl.k8s.io"
+        )
+        cluster.connections.allow_from(security_group, ec2.Port.tcp(443), "podnet custom-networking check")
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description="podnet custom-networking check: reads the cluster, runs test pods in podnet-verify",
+        )
+        self.role.add_to_policy(iam.PolicyStatement(actions=["eks:DescribeCluster"], resources=[cluster.cluster_arn]))
+        access_entry = eks.CfnAccessEntry(
+            self,
+            "AccessEntry",
+            cluster_name=cluster.cluster_name,
+            principal_arn=self.role.role_arn,
+            kubernetes_groups=[KUBERNETES_GROUP],
+            type="STANDARD",
+        )
+        rbac = cluster.add_cdk8s_chart(
+            "VerifierRbac",
+            VerifierRbacChart(cdk8s.App(), "verifier-rbac", group=KUBERNETES_GROUP, namespace=NAMESPACE),
+        )
+
+        script = s3_assets.Asset(self, "Script", path=str(SCRIPTS), exclude=["*", f"!{SCRIPT}"])
+        script.grant_read(self.role)
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        self.project = codebuild.Project(
+            self,
+            "Project",
+            description="podnet: check that pods take their IPs from the pod subnets",
+            source=codebuild.Source.s3(bucket=script.bucket, path=script.s3_object_key),
+            vpc=cluster.vpc,
+            subnet_selection=ec2.SubnetSelection(subnets=subnets),
+            security_groups=[security_group],
+            role=self.role,
+            encryption_key=kms.Key(self, "Key", enable_key_rotation=True, description="podnet verification builds"),
+            environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0),
+            environment_variables={
+                "CLUSTER_NAME": codebuild.BuildEnvironmentVariable(value=cluster.cluster_name),
+                "PODNET_EXPECTED": codebuild.BuildEnvironmentVariable(value=expected),
+            },
+            logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.log_group)),
+            timeout=Duration.minutes(20),
+            build_spec=codebuild.BuildSpec.from_object(
+                {
+                    "version": "0.2",
+                    "phases": {
+                        "install": {
+                            "commands": [
+                                f"curl -fsSLo /usr/local/bin/kubectl {KUBECTL_URL}",
+                                f'echo "$(curl -fsSL {KUBECTL_URL}.sha256)  /usr/local/bin/kubectl" | sha256sum -c -',
+                                "chmod +x /usr/local/bin/kubectl",
+                            ]
+                        },
+                        "build": {
+                            "commands": [
+                                'aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$AWS_REGION"',
+                                f"python3 {SCRIPT}",
+                            ]
+                        },
+                    },
+                }
+            ),
+        )
+        # Without the access entry and the RBAC the first run would fail with Unauthorized / Forbidden.
+        self.project.node.add_dependency(access_entry, rbac)
+
+        step_role_arn = f"arn:{Aws.PARTITION}:iam::{pipeline_account}:role/{step_role_name}"
+        self.trigger_role = iam.Role(
+            self,
+            "TriggerRole",
+            role_name=trigger_role_name,
+            assumed_by=iam.AccountPrincipal(pipeline_account).with_conditions(
+                {"StringEquals": {"aws:PrincipalArn": step_role_arn}}
+            ),
+            description="Lets the podnet pipeline's verification step start and follow the check",
+        )
+        self.trigger_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
+                resources=[self.project.project_arn],
+            )
+        )
+        self.trigger_role.add_to_policy(
+            iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=[self.log_group.log_group_arn])
+        )
+        self.project_output = CfnOutput(self, "ProjectName", value=self.project.project_name)
+        self.log_group_output = CfnOutput(self, "LogGroupName", value=self.log_group.log_group_name)

@@ -1,0 +1,119 @@
+"""PipelineStack: a self-mutating CodePipeline that deploys the environments wave by wave and checks each one."""
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack, pipelines
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from podnet.config.model import PipelineConfig, PodnetConfig
+from podnet.constructs.custom_networking_verifier import verifier_role_names
+from podnet.stacks.podnet_stage import PodnetStage
+
+BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+#: Seconds between polls of the in-VPC verification build.
+POLL_SECONDS = 15
+
+
+def synth_commands(config_file: str | None) -> list[str]:
+    """Tests first, then the same `make synth` a developer runs, with the same configuration file."""
+    return ["make test", f"make synth CONFIG={config_file}" if config_file else "make synth"]
+
+
+def verification_commands() -> list[str]:
+    """Start the environment's in-VPC check through its trigger role, wait for it, show its log, pass on its verdict.
+
+    Shell state carries across commands (buildspec 0.2), so these read as one script.
+    """
+    target = "--profile podnet-target"
+    return [
+        'aws configure set profile.podnet-target.role_arn "$TRIGGER_ROLE_ARN"',
+        "aws configure set profile.podnet-target.credential_source EcsContainer",
+        'aws configure set profile.podnet-target.region "$TARGET_REGION"',
+        f'BUILD_ID=$(aws {target} codebuild start-build --project-name "$VERIFY_PROJECT"'
+        " --query build.id --output text)",
+        'echo "Checking custom networking of $CLUSTER_NAME: build $BUILD_ID"',
+        "STATUS=IN_PROGRESS",
+        f'while [ "$STATUS" = IN_PROGRESS ]; do sleep {POLL_SECONDS}; STATUS=$(aws {target} codebuild batch-get-builds'
+        " --ids \"$BUILD_ID\" --query 'builds[0].buildStatus' --output text); done",
+        f'aws {target} logs tail "$VERIFY_LOG_GROUP" --log-stream-names "${{BUILD_ID#*:}}" --format short || true',
+        'echo "Custom-networking check of $CLUSTER_NAME: $STATUS"',
+        '[ "$STATUS" = SUCCEEDED ]',
+    ]
+
+
+class PipelineStack(Stack):
+    """CodePipeline (pipelines module): source -> synth (make test, make synth) -> self-update -> assets -> waves.
+
+    Each environment is a PodnetStage; ``approvalBefore`` environments wait for a manual approval, and after
+    every environment a verification step runs the custom-networking check inside that environment's VPC.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        pipeline: PipelineConfig,
+        environments: dict[str, PodnetConfig],
+        config_file: str | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        source = pipelines.CodePipelineSource.connection(
+            pipeline.repository, pipeline.branch, connection_arn=pipeline.connection_arn
+        )
+        cross_account = any(environment.account != pipeline.account for environment in environments.values())
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            synth=pipelines.ShellStep(
+                "Synth",
+                input=source,
+                # `make synth` and `make test` install from requirements.lock, package-lock.json and tools.lock.
+                commands=synth_commands(config_file),
+                primary_output_directory="cdk.out",
+            ),
+            cross_account_keys=cross_account,
+            enable_key_rotation=cross_account,
+            code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+            ),
+        )
+        for index, wave_environments in enumerate(pipeline.waves):
+            wave = self.pipeline.add_wave(f"Wave{index + 1}")
+            for name in wave_environments:
+                stage = PodnetStage(self, name, config=environments[name], pipeline_account=pipeline.account)
+                pre: list[pipelines.Step] = []
+                if name in pipeline.approval_before:
+                    pre.append(pipelines.ManualApprovalStep(f"Approve-{name}", comment=f"Deploy podnet to {name}?"))
+                wave.add_stage(stage, pre=pre, post=[self._verification_step(name, stage)])
+
+    def _verification_step(self, name: str, stage: PodnetStage) -> pipelines.CodeBuildStep:
+        config, verifier = stage.config, stage.verifier
+        assert config.account is not None and verifier is not None
+        trigger_role_name, step_role_name = verifier_role_names(config.account, config.region, config.cluster_name)
+        trigger_role_arn = f"arn:{self.partition}:iam::{config.account}:role/{trigger_role_name}"
+        role = iam.Role(
+            self,
+            f"Verify-{name}-Role",
+            role_name=step_role_name,
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description=f"podnet pipeline: starts the custom-networking check of {name}",
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[trigger_role_arn]))
+        cluster_name = stage.deployment.cluster.node.find_child("ClusterName")
+        assert isinstance(cluster_name, CfnOutput)
+        return pipelines.CodeBuildStep(
+            f"Verify-{name}",
+            commands=verification_commands(),
+            role=role,
+            env={"TRIGGER_ROLE_ARN": trigger_role_arn, "TARGET_REGION": config.region},
+            env_from_cfn_outputs={
+                "CLUSTER_NAME": cluster_name,
+                "VERIFY_PROJECT": verifier.project_output,
+                "VERIFY_LOG_GROUP": verifier.log_group_output,
+            },
+            timeout=Duration.minutes(30),
+        )

@@ -1,0 +1,285 @@
+"""PipelineStack for examples/pipeline.json: waves, approvals, and the in-VPC custom-networking check per environment.
+
+The pipeline app is synthesized once for this module (pipelines are slow to synthesize).
+"""
+
+import json
+from dataclasses import dataclass
+from tempfile import mkdtemp
+from typing import Any
+
+import pytest
+from aws_cdk import App, DefaultStackSynthesizer, Environment
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from podnet.config.environments import expand_environments, validate_environments
+from podnet.config.loading import CONTEXT_KEY, load_config
+from podnet.constructs.custom_networking_verifier import KUBERNETES_GROUP, verifier_role_names
+from podnet.stacks.pipeline_stack import PipelineStack
+from podnet.stacks.podnet_stage import PodnetStage
+from tests.support import REPO_ROOT
+from tests.support.cfn_tokens import render
+from tests.support.synth import cdk_json_context, snapshot_form
+
+CONFIG_FILE = "examples/pipeline.json"
+Template = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PipelineApp:
+    pipeline: Template
+    #: environment -> "network"/"cluster" -> template
+    stages: dict[str, dict[str, Template]]
+
+    def resources(self, template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+@pytest.fixture(scope="module")
+def app() -> PipelineApp:
+    context = {k: v for k, v in cdk_json_context().items() if not k.startswith(CONTEXT_KEY)}
+    config = load_config(cdk_json_context(), REPO_ROOT / CONFIG_FILE)
+    environments = expand_environments(config)
+    validate_environments(config, environments)
+    assert config.pipeline is not None
+    cdk_app = App(
+        context=context,
+        outdir=mkdtemp(prefix="podnet-pipeline-out-"),
+        default_stack_synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+    )
+    stack = PipelineStack(
+        cdk_app,
+        "podnet-pipeline",
+        pipeline=config.pipeline,
+        environments=environments,
+        config_file=CONFIG_FILE,
+        env=Environment(account=config.pipeline.account, region=config.pipeline.region),
+    )
+    assembly = cdk_app.synth()
+    stages: dict[str, dict[str, Template]] = {}
+    for name in environments:
+        stage = stack.node.find_child(name)
+        assert isinstance(stage, PodnetStage)
+        stage_assembly = stage.synth()
+        stages[name] = {
+            role: stage_assembly.get_stack_by_name(getattr(stage.deployment, role).stack_name).template
+            for role in ("network", "cluster")
+        }
+    return PipelineApp(pipeline=assembly.get_stack_by_name(stack.stack_name).template, stages=stages)
+
+
+def _pipeline(app: PipelineApp) -> dict[str, Any]:
+    (pipeline,) = app.resources(app.pipeline, "AWS::CodePipeline::Pipeline").values()
+    return dict(pipeline["Properties"])
+
+
+def _actions(app: PipelineApp, stage: str) -> list[dict[str, Any]]:
+    (found,) = [s for s in _pipeline(app)["Stages"] if s["Name"] == stage]
+    return sorted(found["Actions"], key=lambda action: action["RunOrder"])
+
+
+def _project_of(app: PipelineApp, action: dict[str, Any]) -> dict[str, Any]:
+    project_id = action["Configuration"]["ProjectName"]["Ref"]
+    return dict(app.pipeline["Resources"][project_id]["Properties"])
+
+
+def _build_spec(project: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(project["Source"]["BuildSpec"])
+    return spec
+
+
+def test_stages_run_in_wave_order(app: PipelineApp) -> None:
+    assert [stage["Name"] for stage in _pipeline(app)["Stages"]] == [
+        "Source",
+        "Build",
+        "UpdatePipeline",
+        "Assets",
+        "dev",
+        "prod",
+    ]
+    (source,) = _actions(app, "Source")
+    assert source["Configuration"]["FullRepositoryId"] == "example-org/podnet"
+    assert source["Configuration"]["BranchName"] == "main"
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_each_environment_deploys_network_then_cluster_then_verifies(app: PipelineApp, environment: str) -> None:
+    names = [action["Name"] for action in _actions(app, environment) if action["ActionTypeId"]["Provider"] != "Manual"]
+    assert names == [
+        f"podnet-{environment}-network.Prepare",
+        f"podnet-{environment}-network.Deploy",
+        f"podnet-{environment}-cluster.Prepare",
+        f"podnet-{environment}-cluster.Deploy",
+        f"Verify-{environment}",
+    ]
+
+
+def test_manual_approval_before_prod_only(app: PipelineApp) -> None:
+    manual = {
+        stage: [a["Name"] for a in _actions(app, stage) if a["ActionTypeId"]["Provider"] == "Manual"]
+        for stage in ("dev", "prod")
+    }
+    assert manual == {"dev": [], "prod": ["Approve-prod"]}
+    assert _actions(app, "prod")[0]["Name"] == "Approve-prod"
+
+
+def test_cross_account_artifacts_are_kms_encrypted(app: PipelineApp) -> None:
+    store = _pipeline(app)["ArtifactStores"]
+    keys = [s["ArtifactStore"]["EncryptionKey"] for s in store]
+    assert keys and all(key["Type"] == "KMS" for key in keys)
+    keys_in_stack = app.resources(app.pipeline, "AWS::KMS::Key").values()
+    assert keys_in_stack and all(key["Properties"]["EnableKeyRotation"] is True for key in keys_in_stack)
+
+
+def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: PipelineApp) -> None:
+    (synth,) = _actions(app, "Build")
+    commands = _build_spec(_project_of(app, synth))["phases"]["build"]["commands"]
+    assert commands == ["make test", f"make synth CONFIG={CONFIG_FILE}"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "account", "region"), [("dev", "222222222222", "eu-west-1"), ("prod", "333333333333", "us-east-1")]
+)
+def test_verify_step_assumes_only_its_environments_trigger_role(
+    app: PipelineApp, environment: str, account: str, region: str
+) -> None:
+    (verify,) = [a for a in _actions(app, environment) if a["Name"] == f"Verify-{environment}"]
+    project = _project_of(app, verify)
+    trigger_role, step_role = verifier_role_names(account, region, f"podnet-{environment}")
+    role_id = project["ServiceRole"]["Fn::GetAtt"][0]
+    assert app.pipeline["Resources"][role_id]["Properties"]["RoleName"] == step_role
+    statements = [
+        statement
+        for policy in app.resources(app.pipeline, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (assume,) = [s for s in statements if s["Action"] == "sts:AssumeRole"]
+    assert assume["Resource"] == f"arn:aws:iam::{account}:role/{trigger_role}"
+    from_outputs = {v["name"]: v["value"] for v in json.loads(verify["Configuration"]["EnvironmentVariables"])}
+    cluster_stack = f"podnetpipeline{environment}podnet{environment}cluster"
+    assert {name: value.split(".")[1].rstrip("}") for name, value in from_outputs.items()} == {
+        "CLUSTER_NAME": "ClusterName",
+        "VERIFY_PROJECT": "CustomNetworkingVerifierProjectNameBCDAA1B5",
+        "VERIFY_LOG_GROUP": "CustomNetworkingVerifierLogGroupNameA03992AE",
+    }
+    assert all(value.startswith(f"#{{{cluster_stack}") for value in from_outputs.values())
+    static = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
+    assert static == {"TRIGGER_ROLE_ARN": f"arn:aws:iam::{account}:role/{trigger_role}", "TARGET_REGION": region}
+    assert "VpcConfig" not in project  # it runs in the pipeline account: the check itself runs in the target VPC
+    commands = _build_spec(project)["phases"]["build"]["commands"]
+    assert any("codebuild start-build" in command for command in commands)
+    assert commands[-1] == '[ "$STATUS" = SUCCEEDED ]'
+
+
+def _verifier(app: PipelineApp, environment: str, resource_type: str) -> dict[str, Any]:
+    (resource,) = [
+        r
+        for lid, r in app.resources(app.stages[environment]["cluster"], resource_type).items()
+        if lid.startswith("CustomNetworkingVerifier")
+    ]
+    return dict(resource["Properties"])
+
+
+def test_check_runs_in_the_node_subnets_with_its_own_security_group_and_role(app: PipelineApp) -> None:
+    cluster, network = app.stages["dev"]["cluster"], app.stages["dev"]["network"]
+    project = _verifier(app, "dev", "AWS::CodeBuild::Project")
+    vpc_config = project["VpcConfig"]
+    node_subnets = {
+        lid
+        for lid, r in network["Resources"].items()
+        if r["Type"] == "AWS::EC2::Subnet" and lid.startswith("VpcNodesSubnet")
+    }
+    imported = {value["Fn::ImportValue"] for value in vpc_config["Subnets"]}
+    assert len(imported) == len(node_subnets) == 2
+    assert all(any(subnet in export for subnet in node_subnets) for export in imported)
+    (security_group,) = vpc_config["SecurityGroupIds"]
+    sg_id = security_group["Fn::GetAtt"][0]
+    assert sg_id.startswith("CustomNetworkingVerifierSecurityGroup")
+    assert [
+        (e["IpProtocol"], e["FromPort"], e["ToPort"])
+        for e in cluster["Resources"][sg_id]["Properties"]["SecurityGroupEgress"]
+    ] == [("tcp", 443, 443)]
+    ingress = [
+        r["Properties"]
+        for r in cluster["Resources"].values()
+        if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+        and r["Properties"].get("SourceSecurityGroupId") == {"Fn::GetAtt": [sg_id, "GroupId"]}
+    ]
+    assert {"ClusterEB0386A7"} <= {i["GroupId"]["Fn::GetAtt"][0] for i in ingress}
+    assert all((i["FromPort"], i["ToPort"]) == (443, 443) for i in ingress)
+    assert project["ServiceRole"]["Fn::GetAtt"][0].startswith("CustomNetworkingVerifierRole")
+    env = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
+    assert env["CLUSTER_NAME"] == {"Ref": "ClusterEB0386A7"}
+    assert env["PODNET_EXPECTED"] == cluster["Outputs"]["CustomNetworking"]["Value"]
+    commands = json.loads(project["Source"]["BuildSpec"])["phases"]["build"]["commands"]
+    assert commands == [
+        'aws eks update-kubeconfig --name "$CLUSTER_NAME" --region "$AWS_REGION"',
+        "python3 verify_custom_networking.py",
+    ]
+
+
+def test_check_role_gets_describe_cluster_and_narrow_kubernetes_rbac(app: PipelineApp) -> None:
+    cluster = app.stages["dev"]["cluster"]
+    entry = _verifier(app, "dev", "AWS::EKS::AccessEntry")
+    assert entry["PrincipalArn"]["Fn::GetAtt"][0].startswith("CustomNetworkingVerifierRole")
+    assert (entry["KubernetesGroups"], entry["Type"], entry.get("AccessPolicies")) == (
+        [KUBERNETES_GROUP],
+        "STANDARD",
+        None,
+    )
+    (policy,) = [
+        r["Properties"]
+        for lid, r in cluster["Resources"].items()
+        if lid.startswith("CustomNetworkingVerifierRoleDefaultPolicy")
+    ]
+    actions = {
+        s["Action"] if isinstance(s["Action"], str) else tuple(s["Action"])
+        for s in policy["PolicyDocument"]["Statement"]
+    }
+    assert "eks:DescribeCluster" in actions
+    assert not any(str(a).startswith(("eks:*", "iam:")) for a in actions)
+    (rbac,) = [r for lid, r in cluster["Resources"].items() if lid.startswith("ClusterVerifierRbac")]
+    manifest = json.loads(rbac["Properties"]["Manifest"])
+    rules = {obj["metadata"]["name"]: obj["rules"] for obj in manifest if obj["kind"] in ("ClusterRole", "Role")}
+    assert rules["podnet-verify-aws-node"] == [
+        {"apiGroups": ["apps"], "resources": ["daemonsets"], "resourceNames": ["aws-node"], "verbs": ["get"]}
+    ]
+    assert all(
+        "*" not in rule["verbs"] and "secrets" not in rule["resources"]
+        for role_rules in rules.values()
+        for rule in role_rules
+    )
+    pods_role = next(
+        obj for obj in manifest if obj["metadata"]["name"] == "podnet-verify-pods" and obj["kind"] == "Role"
+    )
+    assert pods_role["metadata"]["namespace"] == "podnet-verify"
+
+
+def test_trigger_role_trusts_only_the_pipeline_step_role(app: PipelineApp) -> None:
+    trigger_role, step_role = verifier_role_names("222222222222", "eu-west-1", "podnet-dev")
+    (role,) = [
+        r["Properties"]
+        for lid, r in app.stages["dev"]["cluster"]["Resources"].items()
+        if lid.startswith("CustomNetworkingVerifierTriggerRole") and r["Type"] == "AWS::IAM::Role"
+    ]
+    assert role["RoleName"] == trigger_role
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
+    assert render(statement["Condition"]["StringEquals"]["aws:PrincipalArn"]) == (
+        f"arn:<Ref:AWS::Partition>:iam::111111111111:role/{step_role}"
+    )
+
+
+@pytest.fixture
+def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_pipeline_template(app: PipelineApp, json_snapshot: SnapshotAssertion) -> None:
+    assert snapshot_form(app.pipeline) == json_snapshot
+
+
+def test_dev_cluster_template(app: PipelineApp, json_snapshot: SnapshotAssertion) -> None:
+    assert snapshot_form(app.stages["dev"]["cluster"]) == json_snapshot
