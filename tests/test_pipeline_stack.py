@@ -134,8 +134,9 @@ def test_cross_account_artifacts_are_kms_encrypted(app: PipelineApp) -> None:
 
 def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: PipelineApp) -> None:
     (synth,) = _actions(app, "Build")
-    commands = _build_spec(_project_of(app, synth))["phases"]["build"]["commands"]
-    assert commands == ["make test", f"make synth CONFIG={CONFIG_FILE}"]
+    spec = _build_spec(_project_of(app, synth))
+    assert spec["phases"]["build"]["commands"] == ["make test", f"make synth CONFIG={CONFIG_FILE}"]
+    assert spec["phases"]["install"]["runtime-versions"]["python"] == "3.12"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from podnet.constructs.custom_networking_verifier import verifier_role_names
 from podnet.stacks.podnet_stage import PodnetStage
 
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+SYNTH_RUNTIMES = {"python": "3.12", "nodejs": "20"}
 #: Seconds between polls of the in-VPC verification build.
 POLL_SECONDS = 15
 
@@ -79,6 +80,12 @@ class PipelineStack(Stack):
             enable_key_rotation=cross_account,
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+            ),
+            # The Makefile needs Python 3.11+ (the image's default python3 may be older) and npm.
+            synth_code_build_defaults=pipelines.CodeBuildOptions(
+                partial_build_spec=codebuild.BuildSpec.from_object(
+                    {"phases": {"install": {"runtime-versions": SYNTH_RUNTIMES}}}
+                ),
             ),
         )
         for index, wave_environments in enumerate(pipeline.waves):
