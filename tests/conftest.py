@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from tests.support import REPO_ROOT
-from tests.support.synth import Synthesized, config_for, synthesize
+from tests.support.synth import Synthesized, SynthesizedPipeline, config_for, synthesize, synthesize_pipeline
 
 # jsii runs the CDK in Node.js: use the pinned Node 24 of the virtualenv, not whatever is first on PATH.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+PIPELINE_CONFIG_FILE = "examples/pipeline.json"
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +30,9 @@ def origin_app() -> Synthesized:
 @pytest.fixture(scope="session")
 def prefix_delegation_app() -> Synthesized:
     return synthesize(config_for({"prefixDelegation": True}))
+
+
+@pytest.fixture(scope="session")
+def pipeline_app() -> SynthesizedPipeline:
+    """examples/pipeline.json: the pipeline stack and its dev and prod stages."""
+    return synthesize_pipeline(PIPELINE_CONFIG_FILE)

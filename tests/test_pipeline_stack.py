@@ -1,85 +1,37 @@
 """PipelineStack for examples/pipeline.json: waves, approvals, and the in-VPC custom-networking check per environment.
 
-The pipeline app is synthesized once for this module (pipelines are slow to synthesize).
+The pipeline app is synthesized once per session (the ``pipeline_app`` fixture).
 """
 
 import json
-from dataclasses import dataclass
-from tempfile import mkdtemp
 from typing import Any
 
 import pytest
-from aws_cdk import App, DefaultStackSynthesizer, Environment
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from podnet.config.environments import expand_environments, validate_environments
-from podnet.config.loading import CONTEXT_KEY, load_config
 from podnet.constructs.custom_networking_verifier import KUBERNETES_GROUP, verifier_role_names
-from podnet.stacks.pipeline_stack import PipelineStack
-from podnet.stacks.podnet_stage import PodnetStage
-from tests.support import REPO_ROOT
+from tests.conftest import PIPELINE_CONFIG_FILE as CONFIG_FILE
 from tests.support.cfn_tokens import render
-from tests.support.synth import cdk_json_context, snapshot_form
-
-CONFIG_FILE = "examples/pipeline.json"
-Template = dict[str, Any]
+from tests.support.synth import SynthesizedPipeline, snapshot_form
 
 
-@dataclass(frozen=True)
-class PipelineApp:
-    pipeline: Template
-    #: environment -> "network"/"cluster" -> template
-    stages: dict[str, dict[str, Template]]
-
-    def resources(self, template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
-        return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+@pytest.fixture
+def app(pipeline_app: SynthesizedPipeline) -> SynthesizedPipeline:
+    return pipeline_app
 
 
-@pytest.fixture(scope="module")
-def app() -> PipelineApp:
-    context = {k: v for k, v in cdk_json_context().items() if not k.startswith(CONTEXT_KEY)}
-    config = load_config(cdk_json_context(), REPO_ROOT / CONFIG_FILE)
-    environments = expand_environments(config)
-    validate_environments(config, environments)
-    assert config.pipeline is not None
-    cdk_app = App(
-        context=context,
-        outdir=mkdtemp(prefix="podnet-pipeline-out-"),
-        default_stack_synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
-    )
-    stack = PipelineStack(
-        cdk_app,
-        "podnet-pipeline",
-        pipeline=config.pipeline,
-        environments=environments,
-        config_file=CONFIG_FILE,
-        env=Environment(account=config.pipeline.account, region=config.pipeline.region),
-    )
-    assembly = cdk_app.synth()
-    stages: dict[str, dict[str, Template]] = {}
-    for name in environments:
-        stage = stack.node.find_child(name)
-        assert isinstance(stage, PodnetStage)
-        stage_assembly = stage.synth()
-        stages[name] = {
-            role: stage_assembly.get_stack_by_name(getattr(stage.deployment, role).stack_name).template
-            for role in ("network", "cluster")
-        }
-    return PipelineApp(pipeline=assembly.get_stack_by_name(stack.stack_name).template, stages=stages)
-
-
-def _pipeline(app: PipelineApp) -> dict[str, Any]:
+def _pipeline(app: SynthesizedPipeline) -> dict[str, Any]:
     (pipeline,) = app.resources(app.pipeline, "AWS::CodePipeline::Pipeline").values()
     return dict(pipeline["Properties"])
 
 
-def _actions(app: PipelineApp, stage: str) -> list[dict[str, Any]]:
+def _actions(app: SynthesizedPipeline, stage: str) -> list[dict[str, Any]]:
     (found,) = [s for s in _pipeline(app)["Stages"] if s["Name"] == stage]
     return sorted(found["Actions"], key=lambda action: action["RunOrder"])
 
 
-def _project_of(app: PipelineApp, action: dict[str, Any]) -> dict[str, Any]:
+def _project_of(app: SynthesizedPipeline, action: dict[str, Any]) -> dict[str, Any]:
     project_id = action["Configuration"]["ProjectName"]["Ref"]
     return dict(app.pipeline["Resources"][project_id]["Properties"])
 
@@ -89,7 +41,7 @@ def _build_spec(project: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def test_stages_run_in_wave_order(app: PipelineApp) -> None:
+def test_stages_run_in_wave_order(app: SynthesizedPipeline) -> None:
     assert [stage["Name"] for stage in _pipeline(app)["Stages"]] == [
         "Source",
         "Build",
@@ -104,7 +56,9 @@ def test_stages_run_in_wave_order(app: PipelineApp) -> None:
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
-def test_each_environment_deploys_network_then_cluster_then_verifies(app: PipelineApp, environment: str) -> None:
+def test_each_environment_deploys_network_then_cluster_then_verifies(
+    app: SynthesizedPipeline, environment: str
+) -> None:
     names = [action["Name"] for action in _actions(app, environment) if action["ActionTypeId"]["Provider"] != "Manual"]
     assert names == [
         f"podnet-{environment}-network.Prepare",
@@ -115,7 +69,7 @@ def test_each_environment_deploys_network_then_cluster_then_verifies(app: Pipeli
     ]
 
 
-def test_manual_approval_before_prod_only(app: PipelineApp) -> None:
+def test_manual_approval_before_prod_only(app: SynthesizedPipeline) -> None:
     manual = {
         stage: [a["Name"] for a in _actions(app, stage) if a["ActionTypeId"]["Provider"] == "Manual"]
         for stage in ("dev", "prod")
@@ -124,7 +78,7 @@ def test_manual_approval_before_prod_only(app: PipelineApp) -> None:
     assert _actions(app, "prod")[0]["Name"] == "Approve-prod"
 
 
-def test_cross_account_artifacts_are_kms_encrypted(app: PipelineApp) -> None:
+def test_cross_account_artifacts_are_kms_encrypted(app: SynthesizedPipeline) -> None:
     store = _pipeline(app)["ArtifactStores"]
     keys = [s["ArtifactStore"]["EncryptionKey"] for s in store]
     assert keys and all(key["Type"] == "KMS" for key in keys)
@@ -132,7 +86,7 @@ def test_cross_account_artifacts_are_kms_encrypted(app: PipelineApp) -> None:
     assert keys_in_stack and all(key["Properties"]["EnableKeyRotation"] is True for key in keys_in_stack)
 
 
-def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: PipelineApp) -> None:
+def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: SynthesizedPipeline) -> None:
     (synth,) = _actions(app, "Build")
     spec = _build_spec(_project_of(app, synth))
     assert spec["phases"]["build"]["commands"] == ["make test", f"make synth CONFIG={CONFIG_FILE}"]
@@ -143,7 +97,7 @@ def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: Pipeline
     ("environment", "account", "region"), [("dev", "222222222222", "eu-west-1"), ("prod", "333333333333", "us-east-1")]
 )
 def test_verify_step_assumes_only_its_environments_trigger_role(
-    app: PipelineApp, environment: str, account: str, region: str
+    app: SynthesizedPipeline, environment: str, account: str, region: str
 ) -> None:
     (verify,) = [a for a in _actions(app, environment) if a["Name"] == f"Verify-{environment}"]
     project = _project_of(app, verify)
@@ -174,7 +128,7 @@ def test_verify_step_assumes_only_its_environments_trigger_role(
     assert commands[-1] == '[ "$STATUS" = SUCCEEDED ]'
 
 
-def _verifier(app: PipelineApp, environment: str, resource_type: str) -> dict[str, Any]:
+def _verifier(app: SynthesizedPipeline, environment: str, resource_type: str) -> dict[str, Any]:
     (resource,) = [
         r
         for lid, r in app.resources(app.stages[environment]["cluster"], resource_type).items()
@@ -183,7 +137,7 @@ def _verifier(app: PipelineApp, environment: str, resource_type: str) -> dict[st
     return dict(resource["Properties"])
 
 
-def test_check_runs_in_the_node_subnets_with_its_own_security_group_and_role(app: PipelineApp) -> None:
+def test_check_runs_in_the_node_subnets_with_its_own_security_group_and_role(app: SynthesizedPipeline) -> None:
     cluster, network = app.stages["dev"]["cluster"], app.stages["dev"]["network"]
     project = _verifier(app, "dev", "AWS::CodeBuild::Project")
     vpc_config = project["VpcConfig"]
@@ -221,7 +175,7 @@ def test_check_runs_in_the_node_subnets_with_its_own_security_group_and_role(app
     ]
 
 
-def test_check_role_gets_describe_cluster_and_narrow_kubernetes_rbac(app: PipelineApp) -> None:
+def test_check_role_gets_describe_cluster_and_narrow_kubernetes_rbac(app: SynthesizedPipeline) -> None:
     cluster = app.stages["dev"]["cluster"]
     entry = _verifier(app, "dev", "AWS::EKS::AccessEntry")
     assert entry["PrincipalArn"]["Fn::GetAtt"][0].startswith("CustomNetworkingVerifierRole")
@@ -258,7 +212,7 @@ def test_check_role_gets_describe_cluster_and_narrow_kubernetes_rbac(app: Pipeli
     assert pods_role["metadata"]["namespace"] == "podnet-verify"
 
 
-def test_trigger_role_trusts_only_the_pipeline_step_role(app: PipelineApp) -> None:
+def test_trigger_role_trusts_only_the_pipeline_step_role(app: SynthesizedPipeline) -> None:
     trigger_role, step_role = verifier_role_names("222222222222", "eu-west-1", "podnet-dev")
     (role,) = [
         r["Properties"]
@@ -278,9 +232,9 @@ def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-def test_pipeline_template(app: PipelineApp, json_snapshot: SnapshotAssertion) -> None:
+def test_pipeline_template(app: SynthesizedPipeline, json_snapshot: SnapshotAssertion) -> None:
     assert snapshot_form(app.pipeline) == json_snapshot
 
 
-def test_dev_cluster_template(app: PipelineApp, json_snapshot: SnapshotAssertion) -> None:
+def test_dev_cluster_template(app: SynthesizedPipeline, json_snapshot: SnapshotAssertion) -> None:
     assert snapshot_form(app.stages["dev"]["cluster"]) == json_snapshot

@@ -269,8 +269,9 @@ SUBNET_TEMPLATE: dict[str, Any] = {
 }
 
 
-def test_committed_cfnlintrc_targets_us_east_1_and_ignores_nothing() -> None:
-    assert yaml.safe_load(CFNLINTRC.read_text()) == {"regions": ["us-east-1"], "ignore_checks": []}
+def test_committed_cfnlintrc_targets_us_east_1() -> None:
+    # Which rules it ignores, and that each ignore holds only where its reason does: tests/test_cfn_lint.py.
+    assert yaml.safe_load(CFNLINTRC.read_text())["regions"] == ["us-east-1"]
 
 
 def test_valid_template_has_no_matches() -> None:

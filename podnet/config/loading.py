@@ -36,16 +36,21 @@ def read_config_file(path: Path) -> dict[str, Any]:
         where = str(error).splitlines()[0]
         raise ConfigError(f"configFile {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {where}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"configFile {path} must hold a mapping of settings, e.g. {{\"clusterName\": \"demo\"}}")
+        raise ConfigError(f'configFile {path} must hold a mapping of settings, e.g. {{"clusterName": "demo"}}')
     return data
 
 
+#: Settings groups merge key by key; every other value, maps such as ``podSubnets`` included, is replaced whole
+#: (an override that lists two pod subnets means exactly those two).
+MERGED_GROUPS = ("nodes", "pipeline")
+
+
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Override wins key by key; nested mappings (``nodes``) merge instead of being replaced."""
+    """Override wins key by key; the settings groups (``nodes``, ``pipeline``) merge one level deeper."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge(merged[key], value)
+        if key in MERGED_GROUPS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
     return merged

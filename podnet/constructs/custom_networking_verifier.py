@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 
 import cdk8s
-from aws_cdk import Aws, CfnOutput, Duration
+from aws_cdk import Aws, CfnOutput, DefaultStackSynthesizer, Duration, Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
@@ -20,6 +20,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from podnet.charts.verifier_rbac_chart import VerifierRbacChart
+from podnet.compliance import acknowledge_verifier_findings
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 SCRIPT = "verify_custom_networking.py"
@@ -153,5 +154,8 @@ class CustomNetworkingVerifier(Construct):
         self.trigger_role.add_to_policy(
             iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=[self.log_group.log_group_arn])
         )
+        stack = Stack.of(self)
+        assets_bucket = f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-{stack.account}-{stack.region}"
+        acknowledge_verifier_findings(self.role, self.project, assets_bucket)
         self.project_output = CfnOutput(self, "ProjectName", value=self.project.project_name)
         self.log_group_output = CfnOutput(self, "LogGroupName", value=self.log_group.log_group_name)

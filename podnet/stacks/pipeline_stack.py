@@ -7,6 +7,7 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from podnet.compliance import acknowledge_pipeline_findings
 from podnet.config.model import PipelineConfig, PodnetConfig
 from podnet.constructs.custom_networking_verifier import verifier_role_names
 from podnet.stacks.podnet_stage import PodnetStage
@@ -88,6 +89,7 @@ class PipelineStack(Stack):
                 ),
             ),
         )
+        step_roles: list[iam.IRole] = []
         for index, wave_environments in enumerate(pipeline.waves):
             wave = self.pipeline.add_wave(f"Wave{index + 1}")
             for name in wave_environments:
@@ -95,7 +97,13 @@ class PipelineStack(Stack):
                 pre: list[pipelines.Step] = []
                 if name in pipeline.approval_before:
                     pre.append(pipelines.ManualApprovalStep(f"Approve-{name}", comment=f"Deploy podnet to {name}?"))
-                wave.add_stage(stage, pre=pre, post=[self._verification_step(name, stage)])
+                verification = self._verification_step(name, stage)
+                assert verification.role is not None
+                step_roles.append(verification.role)
+                wave.add_stage(stage, pre=pre, post=[verification])
+        # Built now rather than at synth, so the generated roles and buckets exist to be reviewed by cdk-nag.
+        self.pipeline.build_pipeline()
+        acknowledge_pipeline_findings(self.pipeline, step_roles)
 
     def _verification_step(self, name: str, stage: PodnetStage) -> pipelines.CodeBuildStep:
         config, verifier = stage.config, stage.verifier

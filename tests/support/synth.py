@@ -11,9 +11,10 @@ from typing import Any, cast
 from aws_cdk import App, DefaultStackSynthesizer
 
 from podnet.config import PodnetConfig
-from podnet.config.loading import CONTEXT_KEY, load_config, read_cdk_json_context
+from podnet.config.loading import CONFIG_FILE_CONTEXT_KEY, CONTEXT_KEY, load_config, read_cdk_json_context
 from podnet.config.validation import validate
-from podnet.stacks.deployment import add_podnet_stacks
+from podnet.stacks.podnet_app import AppConfig, build_app, load_app_config
+from podnet.stacks.podnet_stage import PodnetStage
 from tests.support import REPO_ROOT
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
@@ -50,25 +51,73 @@ def config_for(overrides: dict[str, Any] | None = None, config_file: Path | None
     return config
 
 
-@cache
-def synthesize_json(config_json: str) -> Synthesized:
-    """Synthesize once per distinct configuration (the cache key is its JSON)."""
-    config = PodnetConfig.model_validate_json(config_json)
+def _test_app(outdir: Path) -> App:
+    """An App like the CDK CLI's (cdk.json feature flags, construct paths in metadata), writing to ``outdir``."""
     context = {k: v for k, v in cdk_json_context().items() if not k.startswith(CONTEXT_KEY)}
-    outdir = Path(mkdtemp(prefix="podnet-cdk-out-"))
-    app = App(
-        context=context,
+    return App(
+        context={**context, "aws:cdk:enable-path-metadata": True},
         outdir=str(outdir),
         # No BootstrapVersion rule: snapshots stay about podnet, not about the CDK bootstrap stack.
         default_stack_synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
     )
-    deployment = add_podnet_stacks(app, config)
+
+
+def _validation_report(outdir: Path) -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads((outdir / "validation-report.json").read_text()))
+
+
+@cache
+def synthesize_json(config_json: str) -> Synthesized:
+    """Synthesize once per distinct configuration (the cache key is its JSON), exactly as app.py does."""
+    config = PodnetConfig.model_validate_json(config_json)
+    outdir = Path(mkdtemp(prefix="podnet-cdk-out-"))
+    app = _test_app(outdir)
+    build_app(app, AppConfig(base=config, environments={config.cluster_name: config}, warnings=[]))
     assembly = app.synth()
     return Synthesized(
         config=config,
-        network=assembly.get_stack_by_name(deployment.network.stack_name).template,
-        cluster=assembly.get_stack_by_name(deployment.cluster.stack_name).template,
-        validation_report=json.loads((outdir / "validation-report.json").read_text()),
+        network=assembly.get_stack_by_name(f"{config.cluster_name}-network").template,
+        cluster=assembly.get_stack_by_name(f"{config.cluster_name}-cluster").template,
+        validation_report=_validation_report(outdir),
+    )
+
+
+@dataclass(frozen=True)
+class SynthesizedPipeline:
+    """The pipeline stack's template and, per environment, its stage's network and cluster templates."""
+
+    pipeline: dict[str, Any]
+    #: environment -> "network"/"cluster" -> template
+    stages: dict[str, dict[str, dict[str, Any]]]
+    validation_report: dict[str, Any]
+
+    def resources(self, template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+        return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+@cache
+def synthesize_pipeline(config_file: str) -> SynthesizedPipeline:
+    """Synthesize a configuration with a ``pipeline`` section (a file relative to the repository) like app.py."""
+    app_config = load_app_config({**cdk_json_context(), CONFIG_FILE_CONTEXT_KEY: config_file}, REPO_ROOT)
+    assert app_config.base.pipeline is not None, f"{config_file} has no pipeline section"
+    outdir = Path(mkdtemp(prefix="podnet-pipeline-out-"))
+    app = _test_app(outdir)
+    build_app(app, app_config)
+    assembly = app.synth()
+    pipeline_stack = app.node.find_child(f"{app_config.base.cluster_name}-pipeline")
+    stages: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in app_config.environments:
+        stage = pipeline_stack.node.find_child(name)
+        assert isinstance(stage, PodnetStage)
+        stage_assembly = stage.synth()
+        stages[name] = {
+            role: stage_assembly.get_stack_by_name(getattr(stage.deployment, role).stack_name).template
+            for role in ("network", "cluster")
+        }
+    return SynthesizedPipeline(
+        pipeline=assembly.get_stack_by_name(f"{app_config.base.cluster_name}-pipeline").template,
+        stages=stages,
+        validation_report=_validation_report(outdir),
     )
 
 
@@ -77,5 +126,12 @@ def synthesize(config: PodnetConfig) -> Synthesized:
 
 
 def snapshot_form(template: dict[str, Any]) -> dict[str, Any]:
-    """The template with asset hashes replaced, so a dependency bump that changes no resource passes."""
-    return cast(dict[str, Any], json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template))))
+    """The template as it deploys: asset hashes replaced (a dependency bump that changes no resource passes) and
+    construct paths dropped (a refactor that moves no resource passes)."""
+    form = cast(dict[str, Any], json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template))))
+    for resource in form.get("Resources", {}).values():
+        metadata = resource.get("Metadata", {})
+        metadata.pop("aws:cdk:path", None)
+        if not metadata:
+            resource.pop("Metadata", None)
+    return form
