@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.support.cfn_lint import CFNLINTRC, LintMatch, lint_template
-from tests.support.synth import Synthesized
+from tests.support.synth import Synthesized, SynthesizedPipeline
 
 APPS = ("default_app", "origin_app", "prefix_delegation_app")
 STACKS = ("network", "cluster")
@@ -109,3 +109,22 @@ def test_scope_checks_reject_a_finding_outside_their_reason(default_app: Synthes
         LintMatch("W6001", "warning", "", ("Outputs", "Chained", "Value", "Fn::ImportValue")),
     ]
     assert [SCOPES[m.rule_id](default_app, template, m) for m in outside] == [False, False, False]
+
+
+PIPELINE_TEMPLATES = [
+    pytest.param("pipeline", None, "us-east-1", id="pipeline"),
+    *(
+        pytest.param(env, stack, region, id=f"{env}-{stack}")
+        for env, region in (("dev", "eu-west-1"), ("prod", "us-east-1"))
+        for stack in STACKS
+    ),
+]
+
+
+@pytest.mark.parametrize(("environment", "stack", "region"), PIPELINE_TEMPLATES)
+def test_pipeline_templates_lint_clean(
+    pipeline_app: SynthesizedPipeline, environment: str, stack: str | None, region: str
+) -> None:
+    """examples/pipeline.json: the pipeline stack and each environment's stacks, in the region they deploy to."""
+    template = pipeline_app.pipeline if stack is None else pipeline_app.stages[environment][stack]
+    assert lint_template(template, regions=(region,)) == []

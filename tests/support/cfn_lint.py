@@ -33,16 +33,19 @@ class LintMatch:
 
 
 @cache
-def _runner(config: Path) -> Runner:
+def _runner(config: Path, regions: tuple[str, ...]) -> Runner:
     """Loading cfn-lint's rules takes about half a second; reuse them for every template with the same config."""
-    return Runner(ConfigMixIn(["--config-file", str(config)]))
+    return Runner(ConfigMixIn(["--config-file", str(config), *(["--regions", *regions] if regions else [])]))
 
 
-def lint_template(template: Mapping[str, Any] | Path, config: Path = CFNLINTRC) -> list[LintMatch]:
+def lint_template(
+    template: Mapping[str, Any] | Path, config: Path = CFNLINTRC, regions: tuple[str, ...] = ()
+) -> list[LintMatch]:
     """cfn-lint findings for a template dict or a JSON/YAML template file, using ``config``.
 
     The config file is passed explicitly so the result does not depend on the working directory or on a
-    ``~/.cfnlintrc`` of the person running the tests.
+    ``~/.cfnlintrc`` of the person running the tests. ``regions`` overrides its regions (a template deployed to
+    eu-west-1 is checked against eu-west-1).
     """
     text = template.read_text(encoding="utf-8") if isinstance(template, Path) else json.dumps(template)
     decoded, parse_errors = decode_str(text)
@@ -51,7 +54,7 @@ def lint_template(template: Mapping[str, Any] | Path, config: Path = CFNLINTRC) 
     elif decoded is None:
         raise ValueError("empty template")
     else:
-        matches = list(_runner(config).validate_template(decoded))
+        matches = list(_runner(config, regions).validate_template(decoded))
     return [
         LintMatch(
             rule_id=match.rule.id,
