@@ -18,7 +18,7 @@ from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.ipplan.architecture import architecture
-from podnet.ipplan.max_pods import MaxPodsMode, max_pods_expression
+from podnet.ipplan.max_pods import max_pods_expression, max_pods_mode
 from podnet.stacks.network_stack import NetworkStack
 
 ENDPOINT_ACCESS = {
@@ -108,9 +108,7 @@ class ClusterStack(Stack):
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.nodes.instance_types[0]),
             service_cidr=str(config.service_cidr),
-            max_pods_expression=max_pods_expression(
-                MaxPodsMode(custom_networking=True, prefix_delegation=config.prefix_delegation, cap=config.max_pods_cap)
-            ),
+            max_pods_expression=max_pods_expression(max_pods_mode(config)),
             cni_fingerprint=self._cni_fingerprint(config),
         )
         aws_auth = self.cluster.add_cdk8s_chart(
