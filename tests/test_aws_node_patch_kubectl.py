@@ -47,16 +47,16 @@ def run(request: pytest.FixtureRequest) -> PatchRun:
     """kubectl runs twice per app, once for each patch, shared by the tests below."""
     app_fixture, expected_env = request.param
     app: Synthesized = request.getfixturevalue(app_fixture)
-    (patch,) = app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch").values()
+    patch = app.aws_node_patch()
     (cluster,) = app.resources("cluster", "AWS::EKS::Cluster").values()
     original = aws_node_daemonset()
-    applied = strategic_patch(original, render_json(patch["Properties"]["ApplyPatchJson"]))
+    applied = strategic_patch(original, render_json(patch["ApplyPatchJson"]))
     return PatchRun(
         expected_env=expected_env,
         kubernetes_version=cluster["Properties"]["Version"],
         original=original,
         applied=applied,
-        restored=strategic_patch(applied, render_json(patch["Properties"]["RestorePatchJson"])),
+        restored=strategic_patch(applied, render_json(patch["RestorePatchJson"])),
     )
 
 

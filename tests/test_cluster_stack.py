@@ -14,16 +14,6 @@ def _cluster(app: Synthesized) -> dict[str, Any]:
     return properties
 
 
-def _manifest(app: Synthesized, construct: str) -> list[dict[str, Any]]:
-    (resource,) = [
-        r
-        for lid, r in app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource").items()
-        if lid.startswith(f"Cluster{construct}")
-    ]
-    manifest: list[dict[str, Any]] = render_json(resource["Properties"]["Manifest"])
-    return manifest
-
-
 def _pod_subnet_exports(app: Synthesized) -> dict[str, str]:
     """Export name -> AZ, for the network stack's pod subnet ids."""
     outputs = app.network["Outputs"]
@@ -65,7 +55,7 @@ def test_control_plane_defaults_are_secure(default_app: Synthesized) -> None:
 
 def test_eni_configs_name_the_node_zones_and_point_to_their_pod_subnets(default_app: Synthesized) -> None:
     exports = _pod_subnet_exports(default_app)
-    eni_configs = _manifest(default_app, "EniConfigs")
+    eni_configs = default_app.kubernetes_manifest("EniConfigs")
     assert [e["metadata"]["name"] for e in eni_configs] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     for eni_config in eni_configs:
         assert eni_config["apiVersion"] == "crd.k8s.amazonaws.com/v1alpha1"
@@ -77,11 +67,11 @@ def test_eni_configs_name_the_node_zones_and_point_to_their_pod_subnets(default_
 
 
 def test_origin_has_one_eni_config(origin_app: Synthesized) -> None:
-    assert [e["metadata"]["name"] for e in _manifest(origin_app, "EniConfigs")] == ["us-east-1a"]
+    assert [e["metadata"]["name"] for e in origin_app.kubernetes_manifest("EniConfigs")] == ["us-east-1a"]
 
 
 def test_aws_auth_maps_the_node_role_arn(default_app: Synthesized) -> None:
-    (config_map,) = _manifest(default_app, "AwsAuth")
+    (config_map,) = default_app.kubernetes_manifest("AwsAuth")
     assert (config_map["kind"], config_map["metadata"]["name"], config_map["metadata"]["namespace"]) == (
         "ConfigMap",
         "aws-auth",
@@ -97,12 +87,6 @@ def test_aws_auth_maps_the_node_role_arn(default_app: Synthesized) -> None:
     ]
 
 
-def _patch(app: Synthesized) -> dict[str, Any]:
-    (patch,) = app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch").values()
-    properties: dict[str, Any] = patch["Properties"]
-    return properties
-
-
 def _env(patch_json: str) -> list[dict[str, str]]:
     (container,) = render_json(patch_json)["spec"]["template"]["spec"]["containers"]
     assert container["name"] == "aws-node"
@@ -111,7 +95,7 @@ def _env(patch_json: str) -> list[dict[str, str]]:
 
 
 def test_aws_node_patch_turns_custom_networking_on(default_app: Synthesized) -> None:
-    patch = _patch(default_app)
+    patch = default_app.aws_node_patch()
     assert (patch["ResourceName"], patch["ResourceNamespace"], patch["PatchType"]) == (
         "daemonset/aws-node",
         "kube-system",
@@ -128,7 +112,7 @@ def test_aws_node_patch_turns_custom_networking_on(default_app: Synthesized) -> 
 
 
 def test_prefix_delegation_patch(prefix_delegation_app: Synthesized) -> None:
-    patch = _patch(prefix_delegation_app)
+    patch = prefix_delegation_app.aws_node_patch()
     assert {e["name"]: e["value"] for e in _env(patch["ApplyPatchJson"])} == {
         "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
         "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",

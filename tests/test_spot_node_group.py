@@ -1,10 +1,8 @@
 """Spot nodes: joined only after custom networking is in place, with exact max pods, on AL2023."""
 
-import email
 from typing import Any
 
 import celpy
-import yaml
 
 from tests.support.cfn_tokens import render
 from tests.support.synth import Synthesized, config_for, synthesize
@@ -13,18 +11,6 @@ from tests.support.synth import Synthesized, config_for, synthesize
 def _one(app: Synthesized, resource_type: str) -> tuple[str, dict[str, Any]]:
     ((lid, resource),) = app.resources("cluster", resource_type).items()
     return lid, resource
-
-
-def node_config(app: Synthesized) -> dict[str, Any]:
-    """The NodeConfig nodeadm reads: the application/node.eks.aws part of the MIME user data."""
-    _, template = _one(app, "AWS::EC2::LaunchTemplate")
-    message = email.message_from_string(render(template["Properties"]["LaunchTemplateData"]["UserData"]))
-    assert message.is_multipart()
-    (part,) = [p for p in message.walk() if p.get_content_type() == "application/node.eks.aws"]
-    payload = part.get_payload()
-    assert isinstance(payload, str)
-    config: dict[str, Any] = yaml.safe_load(payload)
-    return config
 
 
 def evaluate_max_pods(expression: str, enis: int, ips_per_eni: int) -> int:
@@ -112,7 +98,7 @@ def test_node_role_policies(default_app: Synthesized) -> None:
 
 def test_user_data_is_a_nodeadm_node_config(default_app: Synthesized) -> None:
     (cluster_id,) = default_app.resources("cluster", "AWS::EKS::Cluster")
-    config = node_config(default_app)
+    config = default_app.node_config()
     assert (config["apiVersion"], config["kind"]) == ("node.eks.aws/v1alpha1", "NodeConfig")
     assert config["spec"]["cluster"] == {
         "name": "podnet",
@@ -124,7 +110,7 @@ def test_user_data_is_a_nodeadm_node_config(default_app: Synthesized) -> None:
 
 
 def test_max_pods_expression_matches_the_field_guide(default_app: Synthesized) -> None:
-    expression = node_config(default_app)["spec"]["kubelet"]["maxPodsExpression"]
+    expression = default_app.node_config()["spec"]["kubelet"]["maxPodsExpression"]
     # (ENIs, IPv4 per ENI) -> custom-networking max pods, capped at 110.
     assert evaluate_max_pods(expression, 3, 6) == 12  # t3.medium
     assert evaluate_max_pods(expression, 3, 10) == 20  # m5.large
@@ -133,7 +119,7 @@ def test_max_pods_expression_matches_the_field_guide(default_app: Synthesized) -
 
 
 def test_prefix_delegation_expression(prefix_delegation_app: Synthesized) -> None:
-    expression = node_config(prefix_delegation_app)["spec"]["kubelet"]["maxPodsExpression"]
+    expression = prefix_delegation_app.node_config()["spec"]["kubelet"]["maxPodsExpression"]
     assert evaluate_max_pods(expression, 3, 6) == 110  # t3.medium: (3-1)*(5*16)+2 = 162, capped
     assert evaluate_max_pods(expression, 2, 4) == 50  # m7a.medium: (2-1)*(3*16)+2
 

@@ -1,5 +1,6 @@
 """Synthesize the podnet app in-process, once per configuration per test session."""
 
+import email
 import json
 import re
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from pathlib import Path
 from tempfile import mkdtemp
 from typing import Any, cast
 
+import yaml
 from aws_cdk import App, DefaultStackSynthesizer
 
 from podnet.config import PodnetConfig
@@ -16,6 +18,7 @@ from podnet.config.validation import validate
 from podnet.stacks.podnet_app import AppConfig, build_app, load_app_config
 from podnet.stacks.podnet_stage import PodnetStage
 from tests.support import REPO_ROOT
+from tests.support.cfn_tokens import render, render_json
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -34,6 +37,30 @@ class Synthesized:
         """Logical id -> resource, for one CloudFormation type in ``stack`` ("network" or "cluster")."""
         template: dict[str, Any] = getattr(self, stack)
         return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+
+    def kubernetes_manifest(self, construct: str) -> list[dict[str, Any]]:
+        """The objects of the cluster's KubernetesManifest ``construct`` (e.g. "EniConfigs"), tokens as ``<...>``."""
+        (resource,) = [
+            r
+            for lid, r in self.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource").items()
+            if lid.startswith(f"Cluster{construct}")
+        ]
+        return cast(list[dict[str, Any]], render_json(resource["Properties"]["Manifest"]))
+
+    def aws_node_patch(self) -> dict[str, Any]:
+        """The properties of the aws-node KubernetesPatch (ApplyPatchJson, RestorePatchJson, ...)."""
+        (patch,) = self.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch").values()
+        return cast(dict[str, Any], patch["Properties"])
+
+    def node_config(self) -> dict[str, Any]:
+        """The NodeConfig nodeadm reads: the application/node.eks.aws part of the launch template's MIME user data."""
+        (template,) = self.resources("cluster", "AWS::EC2::LaunchTemplate").values()
+        message = email.message_from_string(render(template["Properties"]["LaunchTemplateData"]["UserData"]))
+        assert message.is_multipart()
+        (part,) = [p for p in message.walk() if p.get_content_type() == "application/node.eks.aws"]
+        payload = part.get_payload()
+        assert isinstance(payload, str)
+        return cast(dict[str, Any], yaml.safe_load(payload))
 
 
 def cdk_json_context() -> dict[str, Any]:
