@@ -48,6 +48,8 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("duplicate zone", {"availabilityZones": ["us-east-1a", "us-east-1a"]}, "availabilityZones lists us-east-1a twice"),
     ("zone of other region", {"availabilityZones": ["us-east-1a", "us-west-2b"]}, "'us-west-2b' is not a zone of"),
     ("zone id not name", {"availabilityZones": ["use1-az1", "use1-az2"]}, "availabilityZones: 'use1-az1'"),
+    ("no NAT gateway", {"natGateways": 0}, "natGateways 0: nodes need egress"),
+    ("more NAT gateways than zones", {"natGateways": 4}, "use 1 to 3"),
     # VPC blocks.
     ("vpc too big", {"vpcCidr": "10.0.0.0/15"}, "vpcCidr 10.0.0.0/15 has size /15; use a block from /16 to /28"),
     ("vpc too small", {"vpcCidr": "10.0.0.0/29"}, "vpcCidr 10.0.0.0/29 has size /29"),

@@ -134,6 +134,11 @@ def _check_zones(config: PodnetConfig) -> None:
                 f"availabilityZones: {zone!r} is not a zone of region {config.region}; use the region name plus a"
                 f" letter, e.g. {config.region}a"
             )
+    if config.nat_gateways is not None and not 1 <= config.nat_gateways <= len(zones):
+        raise ConfigError(
+            f"natGateways {config.nat_gateways}: nodes need egress to ECR and the EKS API (podnet creates no VPC"
+            f" endpoints), and a gateway serves one zone; use 1 to {len(zones)}, or leave it out for one per zone"
+        )
 
 
 def _check_vpc_blocks(config: PodnetConfig) -> None:
