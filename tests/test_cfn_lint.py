@@ -21,18 +21,6 @@ TEMPLATES = [pytest.param(app, stack, id=f"{app.removesuffix('_app')}-{stack}") 
 Scope = Callable[[Synthesized, dict[str, Any], LintMatch], bool]
 
 
-def _subnet_zone_is_configured(app: Synthesized, template: dict[str, Any], match: LintMatch) -> bool:
-    _, logical_id, *rest = match.path
-    resource = template["Resources"][logical_id]
-    kind: str = resource["Type"]
-    zone: object = resource["Properties"].get("AvailabilityZone")
-    return (
-        rest == ["Properties", "AvailabilityZone"]
-        and kind == "AWS::EC2::Subnet"
-        and zone in app.config.availability_zones
-    )
-
-
 def _lambda_depends_on_its_role(app: Synthesized, template: dict[str, Any], match: LintMatch) -> bool:
     if len(match.path) != 4 or match.path[2] != "DependsOn":
         return False
@@ -49,7 +37,6 @@ def _output_is_not_exported(app: Synthesized, template: dict[str, Any], match: L
 
 
 SCOPES: dict[str, Scope] = {
-    "W3010": _subnet_zone_is_configured,
     "W3005": _lambda_depends_on_its_role,
     "W6001": _output_is_not_exported,
 }
@@ -98,17 +85,16 @@ def test_scope_checks_reject_a_finding_outside_their_reason(default_app: Synthes
     """Findings just outside each reason must not pass as covered, or the ignores would hide anything."""
     template = {
         "Resources": {
-            "Host": {"Type": "AWS::EC2::Instance", "Properties": {"AvailabilityZone": "us-east-1a"}},
+            "Host": {"Type": "AWS::EC2::Instance", "Properties": {}},
             "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}, "DependsOn": ["Host"]},
         },
         "Outputs": {"Chained": {"Value": {"Fn::ImportValue": "x"}, "Export": {"Name": "y"}}},
     }
     outside = [
-        LintMatch("W3010", "warning", "", ("Resources", "Host", "Properties", "AvailabilityZone")),
         LintMatch("W3005", "warning", "", ("Resources", "Queue", "DependsOn", 0)),
         LintMatch("W6001", "warning", "", ("Outputs", "Chained", "Value", "Fn::ImportValue")),
     ]
-    assert [SCOPES[m.rule_id](default_app, template, m) for m in outside] == [False, False, False]
+    assert [SCOPES[m.rule_id](default_app, template, m) for m in outside] == [False, False]
 
 
 PIPELINE_TEMPLATES = [
