@@ -16,7 +16,7 @@ from podnet.ipplan.eni_limits import eni_limits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, max_pods
 
 if TYPE_CHECKING:
-    from podnet.ipplan.plan import Plan
+    from podnet.plan import Plan
 
 DEFAULT_CAP = 110
 
@@ -94,7 +94,7 @@ def _max_pods(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from podnet.config.errors import ConfigError
     from podnet.config.loading import load_config, read_cdk_json_context
-    from podnet.ipplan.plan import make_plan
+    from podnet.plan import make_plan
 
     cdk_json = Path("cdk.json")
     try:

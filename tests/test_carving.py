@@ -39,7 +39,9 @@ def test_default_node_subnets() -> None:
 
 def test_explicit_pod_subnets_are_used_as_given() -> None:
     config = parse_config({"podSubnets": {"us-east-1b": "100.64.8.0/24"}})
-    assert carve_pod_subnets(config) == {"us-east-1b": IPv4Network("100.64.8.0/24")}
+    assert carve_pod_subnets(config.pod_cidr, config.availability_zones, config.pod_subnets) == {
+        "us-east-1b": IPv4Network("100.64.8.0/24")
+    }
     assert config.node_availability_zones == ("us-east-1b",)
 
 
@@ -94,7 +96,7 @@ def test_node_subnets_never_overlap(case: tuple[IPv4Network, int]) -> None:
 @given(valid_configs())
 def test_pod_subnets_of_valid_configs_stay_inside_pod_cidr(raw: dict[str, Any]) -> None:
     config = parse_config(raw)
-    pods = carve_pod_subnets(config)
+    pods = carve_pod_subnets(config.pod_cidr, config.availability_zones, config.pod_subnets)
     assert set(pods) <= set(config.availability_zones)
     assert_disjoint_inside(list(pods.values()), config.pod_cidr)
     nodes = carve_node_subnets(config.vpc_cidr, config.availability_zones)

@@ -6,7 +6,8 @@ import pytest
 
 from tests.support.synth import Synthesized, SynthesizedPipeline
 
-#: What podnet accepts (podnet/compliance.py says why). A new acknowledgement must be added here on purpose.
+#: What podnet accepts: each construct says why where it acknowledges its own findings (podnet/nag.py).
+#: A new acknowledgement must be added here on purpose.
 ACKNOWLEDGED = {
     "AwsSolutions-AS3",
     "AwsSolutions-EC26",

@@ -10,7 +10,7 @@ from celpy import celtypes
 
 from podnet.config.loading import parse_config
 from podnet.ipplan.eni_limits import eni_limits, lookup
-from podnet.ipplan.max_pods import MaxPodsMode, max_pods, max_pods_expression, max_pods_mode
+from podnet.ipplan.max_pods import MaxPodsMode, max_pods, max_pods_expression
 
 MODES = [
     MaxPodsMode(custom_networking=custom, prefix_delegation=prefix, cap=cap)
@@ -73,5 +73,5 @@ def test_cap_applies_only_above_it() -> None:
 
 def test_mode_of_a_configuration() -> None:
     config = parse_config({"prefixDelegation": True, "maxPodsCap": 250})
-    assert max_pods_mode(config) == MaxPodsMode(custom_networking=True, prefix_delegation=True, cap=250)
-    assert max_pods_mode(parse_config({})) == MaxPodsMode()
+    assert config.max_pods_mode == MaxPodsMode(custom_networking=True, prefix_delegation=True, cap=250)
+    assert parse_config({}).max_pods_mode == MaxPodsMode()

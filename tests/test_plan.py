@@ -9,7 +9,7 @@ import pytest
 
 from podnet.config.errors import ConfigError
 from podnet.config.loading import load_config, parse_config
-from podnet.ipplan.plan import InstanceTypePlan, make_plan
+from podnet.plan import InstanceTypePlan, make_plan
 
 ORIGIN = Path(__file__).parent.parent / "examples" / "origin.json"
 

@@ -10,7 +10,7 @@ from podnet.config.errors import ConfigError
 from podnet.config.loading import merge, parse_config
 from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets
-from podnet.ipplan.plan import make_plan
+from podnet.plan import make_plan
 from tests.strategies import invalid_cidr_configs, valid_configs
 
 ADMIN = {"adminRoleArns": ["arn:aws:iam::123456789012:role/platform-admin"]}

@@ -6,6 +6,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from podnet.ipplan.carving import carve_pod_subnets
+from podnet.ipplan.max_pods import MaxPodsMode
+
 #: Kubernetes minor versions podnet supports: the kubectl layer (v1.35) talks to API servers one minor
 #: version either side, and EKS publishes AL2023 AMIs for all of them (AL2 stopped at 1.32).
 SUPPORTED_KUBERNETES_VERSIONS = ("1.34", "1.35", "1.36")
@@ -81,9 +84,12 @@ class PodnetConfig(_Settings):
     @property
     def pod_subnet_cidrs(self) -> dict[str, IPv4Network]:
         """AZ -> pod subnet: the explicit ``podSubnets`` or the default carving of ``podCidr``."""
-        from podnet.ipplan.carving import carve_pod_subnets
+        return carve_pod_subnets(self.pod_cidr, self.availability_zones, self.pod_subnets)
 
-        return carve_pod_subnets(self)
+    @property
+    def max_pods_mode(self) -> MaxPodsMode:
+        """How the nodes hand out pod addresses: custom networking always on, the rest from the settings."""
+        return MaxPodsMode(custom_networking=True, prefix_delegation=self.prefix_delegation, cap=self.max_pods_cap)
 
     @property
     def node_availability_zones(self) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
-from podnet.ipplan.max_pods import max_pods, max_pods_mode
+from podnet.ipplan.max_pods import max_pods
 
 RFC1918 = (IPv4Network("10.0.0.0/8"), IPv4Network("172.16.0.0/12"), IPv4Network("192.168.0.0/16"))
 #: Shared address space (RFC 6598): private to the VPC, overlaps nobody's network. The recommended pod range.
@@ -284,7 +284,7 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
     pods = config.pod_subnet_cidrs
     node_zones = config.node_availability_zones
     nodes_per_zone = math.ceil(config.nodes.max_size / len(node_zones))
-    per_node = max(max_pods(limits, max_pods_mode(config)) for limits in types)
+    per_node = max(max_pods(limits, config.max_pods_mode) for limits in types)
     for zone in node_zones:
         setting = "podCidr" if config.pod_subnets is None else f"podSubnets.{zone}"
         if usable_ips(pods[zone]) < nodes_per_zone * per_node:

@@ -20,7 +20,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from podnet.charts.verifier_rbac_chart import VerifierRbacChart
-from podnet.compliance import acknowledge_verifier_findings
+from podnet.nag import BUCKET_GRANT_ACTIONS, BUCKET_GRANT_REASON, acknowledge, codebuild_log_findings, iam5
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 SCRIPT = "verify_custom_networking.py"
@@ -156,6 +156,29 @@ class CustomNetworkingVerifier(Construct):
         )
         stack = Stack.of(self)
         assets_bucket = f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-{stack.account}-{stack.region}"
-        acknowledge_verifier_findings(self.role, self.project, assets_bucket)
+        _acknowledge_verifier_findings(self.role, self.project, assets_bucket)
         self.project_output = CfnOutput(self, "ProjectName", value=self.project.project_name)
         self.log_group_output = CfnOutput(self, "LogGroupName", value=self.log_group.log_group_name)
+
+
+def _acknowledge_verifier_findings(role: iam.Role, project: codebuild.Project, script_bucket: str) -> None:
+    """Accept what aws-cdk-lib grants a VPC CodeBuild project that reads a CDK asset."""
+    acknowledge(
+        role,
+        BUCKET_GRANT_REASON + "; here the CDK assets bucket holding the check script, and the build's own key",
+        *iam5(*(f"Action::{a}" for a in BUCKET_GRANT_ACTIONS), f"Resource::arn:aws:s3:::{script_bucket}/*"),
+        *codebuild_log_findings(_cfn_project(project)),
+        *iam5("Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"),
+    )
+    acknowledge(
+        project,
+        "CodeBuild in a VPC must call ec2:Describe* (subnets, security groups, DHCP options): no resource-level"
+        " permissions exist for them",
+        *iam5("Resource::*"),
+    )
+
+
+def _cfn_project(project: codebuild.Project) -> codebuild.CfnProject:
+    cfn = project.node.default_child
+    assert isinstance(cfn, codebuild.CfnProject)
+    return cfn

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from podnet.config.model import NodesConfig
 from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data
+from podnet.nag import acknowledge, managed_policy, rule
 
 NODE_MANAGED_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
@@ -117,3 +118,17 @@ class SpotNodeGroup(Construct):
             "nodes.desiredSize is the group's size by design; podnet installs no cluster autoscaler",
         )
         Tags.of(self.auto_scaling_group).add(f"kubernetes.io/cluster/{cluster_name}", "owned")
+        acknowledge(
+            self.role,
+            "the node role policies EKS documents for self-managed nodes (kubelet, VPC CNI, image pulls, SSM"
+            " instead of SSH); AWS keeps them current with the services",
+            *(managed_policy(name) for name in NODE_MANAGED_POLICIES),
+        )
+        acknowledge(
+            self.auto_scaling_group,
+            "EC26: the rule cannot read the mixed-instances launch template; its root volume is encrypted gp3"
+            " (asserted in tests/test_spot_node_group.py). AS3: scaling activity is in the group's history and"
+            " CloudWatch; wire an SNS topic into your own alerting if you want notifications",
+            rule("EC26"),
+            rule("AS3"),
+        )

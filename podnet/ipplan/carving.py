@@ -3,11 +3,6 @@
 import math
 from dataclasses import dataclass
 from ipaddress import IPv4Network
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from podnet.config.model import PodnetConfig
-
 
 #: Amazon VPC keeps the first four addresses and the last one of every subnet.
 RESERVED_IPS_PER_SUBNET = 5
@@ -34,12 +29,13 @@ def usable_ips(subnet: IPv4Network) -> int:
     return subnet.num_addresses - RESERVED_IPS_PER_SUBNET
 
 
-def carve_pod_subnets(config: "PodnetConfig") -> dict[str, IPv4Network]:
-    """AZ -> pod subnet: explicit ``podSubnets`` as given, else podCidr split equally across the AZs."""
-    if config.pod_subnets is not None:
-        return dict(config.pod_subnets)
-    zones = config.availability_zones
-    return dict(zip(zones, equal_blocks(config.pod_cidr, len(zones)), strict=True))
+def carve_pod_subnets(
+    pod_cidr: IPv4Network, zones: tuple[str, ...], explicit: dict[str, IPv4Network] | None = None
+) -> dict[str, IPv4Network]:
+    """AZ -> pod subnet: ``explicit`` subnets as given, else ``pod_cidr`` split equally across ``zones``."""
+    if explicit is not None:
+        return dict(explicit)
+    return dict(zip(zones, equal_blocks(pod_cidr, len(zones)), strict=True))
 
 
 def carve_node_subnets(vpc_cidr: IPv4Network, zones: tuple[str, ...]) -> dict[str, NodeSubnetPlan]:

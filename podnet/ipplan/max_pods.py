@@ -7,12 +7,8 @@ value is exact per instance type and kube-reserved memory is sized for it.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from podnet.ipplan.eni_limits import EniLimits
-
-if TYPE_CHECKING:
-    from podnet.config.model import PodnetConfig
 
 #: Addresses per /28 prefix under prefix delegation.
 PREFIX_SIZE = 16
@@ -48,8 +44,3 @@ def max_pods_expression(mode: MaxPodsMode) -> str:
     if mode.cap is None:
         return uncapped
     return f"{uncapped} > {mode.cap} ? {mode.cap} : {uncapped}"
-
-
-def max_pods_mode(config: "PodnetConfig") -> MaxPodsMode:
-    """The mode of a podnet cluster's nodes: custom networking always on, the rest from the configuration."""
-    return MaxPodsMode(custom_networking=True, prefix_delegation=config.prefix_delegation, cap=config.max_pods_cap)

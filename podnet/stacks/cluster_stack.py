@@ -18,7 +18,8 @@ from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.ipplan.architecture import architecture
-from podnet.ipplan.max_pods import max_pods_expression, max_pods_mode
+from podnet.ipplan.max_pods import max_pods_expression
+from podnet.nag import acknowledge, iam5, managed_policy, rule
 from podnet.stacks.network_stack import NetworkStack
 
 ENDPOINT_ACCESS = {
@@ -72,6 +73,7 @@ class ClusterStack(Stack):
         cfn_cluster = self.cluster.node.default_child
         assert isinstance(cfn_cluster, eks.CfnCluster)
         cfn_cluster.add_property_override("AccessConfig.AuthenticationMode", "API_AND_CONFIG_MAP")
+        self._acknowledge_eks_findings()
         for index, role_arn in enumerate(config.admin_role_arns):
             self.cluster.grant_access(
                 f"Admin{index}",
@@ -108,7 +110,7 @@ class ClusterStack(Stack):
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.nodes.instance_types[0]),
             service_cidr=str(config.service_cidr),
-            max_pods_expression=max_pods_expression(max_pods_mode(config)),
+            max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
         )
         aws_auth = self.cluster.add_cdk8s_chart(
@@ -144,6 +146,29 @@ class ClusterStack(Stack):
                 }
             ),
             description="Expected pod subnets, for scripts/verify_custom_networking.py",
+        )
+
+    def _acknowledge_eks_findings(self) -> None:
+        """Accept what AWS itself requires of an EKS cluster and what aws-cdk-lib generates for kubectl."""
+        acknowledge(
+            self.cluster.role,
+            "EKS requires AmazonEKSClusterPolicy on the cluster role (AWS maintains it with the service)",
+            managed_policy("AmazonEKSClusterPolicy"),
+        )
+        acknowledge(
+            self.cluster.node.find_child("KubectlProvider"),
+            "aws-cdk-lib's kubectl provider (Lambda in the VPC, ECR pulls of Helm charts): AWS managed policies"
+            " are the documented minimum for a VPC Lambda; it runs only during deployments",
+            managed_policy("service-role/AWSLambdaBasicExecutionRole"),
+            managed_policy("service-role/AWSLambdaVPCAccessExecutionRole"),
+            managed_policy("AmazonEC2ContainerRegistryReadOnly"),
+            rule(
+                'IAM4[Policy::{"Fn::If":["ClusterKubectlProviderHandlerHasEcrPublic69E09706",{"Fn::Join":["",'
+                '["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},'
+                '{"Ref":"AWS::NoValue"}]}]'
+            ),
+            *iam5("Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*"),
+            rule("L1"),
         )
 
     @staticmethod

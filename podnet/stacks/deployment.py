@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from aws_cdk import Environment, Tags
 from constructs import Construct
 
-from podnet.compliance import acknowledge_cluster_findings, acknowledge_network_findings
 from podnet.config.model import PodnetConfig
 from podnet.stacks.cluster_stack import ClusterStack
 from podnet.stacks.network_stack import NetworkStack
@@ -26,6 +25,4 @@ def add_podnet_stacks(scope: Construct, config: PodnetConfig) -> Deployment:
         scope, f"{name}-cluster", config=config, network=network, env=env, description=f"podnet {name}: EKS"
     )
     Tags.of(scope).add("podnet:cluster", name)
-    acknowledge_network_findings(network)
-    acknowledge_cluster_findings(cluster.cluster, cluster.nodes)
     return Deployment(network=network, cluster=cluster)

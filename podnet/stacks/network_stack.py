@@ -11,6 +11,7 @@ from podnet.config.model import PodnetConfig
 from podnet.constructs.planned_ip_addresses import PlannedIpAddresses
 from podnet.constructs.pod_subnets import PodSubnets
 from podnet.ipplan.carving import carve_node_subnets
+from podnet.nag import acknowledge
 
 
 class NetworkStack(Stack):
@@ -52,6 +53,12 @@ class NetworkStack(Stack):
             subnet_cidrs=config.pod_subnet_cidrs,
             node_subnets=self.node_subnets,
             cluster_name=config.cluster_name,
+        )
+        acknowledge(
+            self,
+            "availabilityZones are explicit settings so synth needs no AWS lookup; validation checks them against"
+            " the region",
+            "CloudFormation-Validate::W3010",
         )
 
     @property

@@ -1,15 +1,25 @@
 """PipelineStack: a self-mutating CodePipeline that deploys the environments wave by wave and checks each one."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IConstruct
 
-from podnet.compliance import acknowledge_pipeline_findings
 from podnet.config.model import PipelineConfig, PodnetConfig
 from podnet.constructs.custom_networking_verifier import verifier_role_names
+from podnet.nag import (
+    BUCKET_GRANT_ACTIONS,
+    BUCKET_GRANT_REASON,
+    acknowledge,
+    codebuild_log_findings,
+    iam5,
+    logical_id,
+    rule,
+)
 from podnet.stacks.podnet_stage import PodnetStage
 
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
@@ -103,7 +113,7 @@ class PipelineStack(Stack):
                 wave.add_stage(stage, pre=pre, post=[verification])
         # Built now rather than at synth, so the generated roles and buckets exist to be reviewed by cdk-nag.
         self.pipeline.build_pipeline()
-        acknowledge_pipeline_findings(self.pipeline, step_roles)
+        _acknowledge_pipeline_findings(self.pipeline, step_roles)
 
     def _verification_step(self, name: str, stage: PodnetStage) -> pipelines.CodeBuildStep:
         config, verifier = stage.config, stage.verifier
@@ -132,3 +142,47 @@ class PipelineStack(Stack):
             },
             timeout=Duration.minutes(30),
         )
+
+
+def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline, step_roles: Sequence[IConstruct]) -> None:
+    """Accept what CDK Pipelines generates for its own roles: call after ``pipeline.build_pipeline()``."""
+    stack = Stack.of(pipeline)
+    code_pipeline = pipeline.pipeline
+    artifacts = f"Resource::<{logical_id(code_pipeline.artifact_bucket)}.Arn>/*"
+    for scope in (pipeline, *step_roles):
+        acknowledge(scope, BUCKET_GRANT_REASON, *iam5(*(f"Action::{a}" for a in BUCKET_GRANT_ACTIONS), artifacts))
+    projects = [node for node in stack.node.find_all() if isinstance(node, codebuild.CfnProject)]
+    acknowledge(
+        stack,
+        "each pipeline CodeBuild project writes only its own log group and report groups (build-suffixed names)",
+        *(finding for project in projects for finding in codebuild_log_findings(project)),
+    )
+    # Replication buckets have generated physical names (they are referenced across regions).
+    replication = [
+        f"Resource::arn:aws:s3:::{stack.resolve(s.replication_bucket.bucket_name)}/*"
+        for s in _cross_region(code_pipeline)
+    ]
+    acknowledge(
+        pipeline,
+        "CDK Pipelines: the pipeline role assumes its action roles and reads cross-region replication buckets;"
+        " self-mutation assumes the CDK bootstrap roles (cdk-*) and describes stacks; asset publishing writes"
+        " the logs of projects it creates per asset",
+        *iam5(
+            "Resource::*",
+            f"Resource::arn:*:iam::{stack.account}:role/*",
+            f"Resource::arn:aws:codebuild:{stack.region}:{stack.account}:report-group/*",
+            f"Resource::arn:aws:logs:{stack.region}:{stack.account}:log-group:/aws/codebuild/*",
+            *replication,
+        ),
+    )
+    for bucket in (code_pipeline.artifact_bucket, *(s.replication_bucket for s in _cross_region(code_pipeline))):
+        acknowledge(
+            bucket,
+            "pipeline artifact/replication bucket: KMS-encrypted, SSL-only, written only by the pipeline; its"
+            " S3 data events belong in the account's CloudTrail, not in a second log bucket",
+            rule("S1"),
+        )
+
+
+def _cross_region(code_pipeline: codepipeline.Pipeline) -> list[codepipeline.CrossRegionSupport]:
+    return list(code_pipeline.cross_region_support.values())

@@ -11,7 +11,7 @@ from podnet.config.model import PodnetConfig
 from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
-from podnet.ipplan.max_pods import max_pods, max_pods_mode
+from podnet.ipplan.max_pods import max_pods
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def make_plan(config: PodnetConfig) -> Plan:
         )
         for zone in config.availability_zones
     )
-    mode = max_pods_mode(config)
+    mode = config.max_pods_mode
     instance_types = tuple(
         InstanceTypePlan(name=name, max_pods=max_pods(_known(name), mode)) for name in config.nodes.instance_types
     )
