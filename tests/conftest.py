@@ -28,6 +28,12 @@ def origin_app() -> Synthesized:
 
 
 @pytest.fixture(scope="session")
+def existing_vpc_app() -> Synthesized:
+    """examples/existing-vpc.json: pod subnets added to an existing VPC."""
+    return synthesize(config_for(config_file=REPO_ROOT / "examples" / "existing-vpc.json"))
+
+
+@pytest.fixture(scope="session")
 def prefix_delegation_app() -> Synthesized:
     return synthesize(config_for({"prefixDelegation": True}))
 
