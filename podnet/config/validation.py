@@ -53,9 +53,9 @@ IAM_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=
 
 @dataclass(frozen=True)
 class AssociationRule:
-    """One row of ``vpc-ipv4-cidr-association-restrictions.tsv``: blocks a VPC with such a primary cannot add."""
+    """One row of ``vpc-ipv4-cidr-association-restrictions.tsv``: blocks a VPC with such a block cannot add."""
 
-    #: The range the primary CIDR lies in; rules are tried in order, the first match applies.
+    #: The range a block of the VPC lies in; rules are tried in order, the first match applies.
     primary: IPv4Network
     #: How the message names that range.
     name: str
