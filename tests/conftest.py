@@ -29,7 +29,7 @@ def origin_app() -> Synthesized:
 
 @pytest.fixture(scope="session")
 def existing_vpc_app() -> Synthesized:
-    """examples/existing-vpc.json: pod subnets added to an existing VPC, nodes let in by access entry only (mode API)."""
+    """examples/existing-vpc.json: podCidr added to an existing VPC; nodes join by access entry only (mode API)."""
     return synthesize(config_for(config_file=REPO_ROOT / "examples" / "existing-vpc.json"))
 
 

@@ -34,7 +34,9 @@ def test_origin_plan() -> None:
     first, second = plan.zones
     assert (first.name, first.pod_subnet, first.pod_ips) == ("us-east-1a", IPv4Network("172.2.3.0/24"), 251)
     assert (second.name, second.pod_subnet, second.pod_ips) == ("us-east-1b", None, 0)
-    assert all(zone.node_subnet.subnet_of(IPv4Network("10.0.0.0/16")) for zone in plan.zones)
+    assert all(
+        zone.node_subnet is not None and zone.node_subnet.subnet_of(IPv4Network("10.0.0.0/16")) for zone in plan.zones
+    )
     assert plan.instance_types[0] == InstanceTypePlan(name="t3.medium", max_pods=12)
     assert plan.pod_capacity == min(251, plan.max_size * 12)
     assert [warning.split(" ", 1)[0] for warning in plan.warnings] == ["podCidr", "adminRoleArns"]

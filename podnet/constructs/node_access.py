@@ -1,5 +1,7 @@
 """How the self-managed nodes get into the cluster, and the authentication mode that decides it."""
 
+from typing import cast
+
 import cdk8s
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -37,7 +39,8 @@ class NodeAccess(Construct):
         entry = eks.AccessEntry(
             self,
             "NodeAccessEntry",
-            cluster=cluster,
+            # Typing only: the jsii stub of Cluster lacks ICluster's kubectl_provider_options; at run time it is one.
+            cluster=cast(eks.ICluster, cluster),
             principal=node_role.role_arn,
             access_entry_type=eks.AccessEntryType.EC2_LINUX,
             access_policies=[],
