@@ -7,6 +7,7 @@ configuration code when it runs.
 
 import argparse
 import difflib
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,9 +58,10 @@ def _parser() -> argparse.ArgumentParser:
         "plan",
         help="subnets, max pods and pod capacity of the configuration",
         description="Read cdk.json's 'podnet' context in the current folder (defaults without one), optionally"
-        " overridden by --config, validate it and print the IP plan.",
+        " overridden by --config, validate it and print the IP plan; with environments, one plan per environment.",
     )
     plan.add_argument("--config", metavar="FILE", help="JSON or YAML settings overriding cdk.json's context")
+    plan.add_argument("--environment", metavar="NAME", help="plan only this environment's merged configuration")
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(run=_plan)
     return parser
@@ -94,30 +96,62 @@ def _max_pods(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     from podnet.config.errors import ConfigError
     from podnet.config.loading import load_config, read_cdk_json_context
-    from podnet.plan import make_plan
+    from podnet.plan import make_plans
 
     cdk_json = Path("cdk.json")
     try:
         context = read_cdk_json_context(cdk_json) if cdk_json.exists() else {}
-        plan = make_plan(load_config(context, args.config))
+        config = load_config(context, args.config)
+        plans = make_plans(config)
+        if args.environment is not None:
+            plans = {args.environment: _environment_plan(plans, args.environment, config.environments is not None)}
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1
-    print(plan.to_json() if args.format == "json" else _table(plan))
+    if config.environments is None or args.environment is not None:
+        (plan,) = plans.values()
+        print(plan.to_json() if args.format == "json" else _table(plan))
+    elif args.format == "json":
+        print(json.dumps({"environments": {name: plan.to_dict() for name, plan in plans.items()}}, indent=2))
+    else:
+        print("\n\n".join(f"environment {name}\n{_table(plan)}" for name, plan in plans.items()))
     return 0
 
 
+def _environment_plan(plans: dict[str, "Plan"], name: str, has_environments: bool) -> "Plan":
+    from podnet.config.errors import ConfigError
+
+    if not has_environments:
+        raise ConfigError(f"--environment {name}: the configuration has no environments; leave --environment out")
+    if name not in plans:
+        raise ConfigError(f"--environment {name}: no such environment; defined: {', '.join(plans)}")
+    return plans[name]
+
+
 def _table(plan: "Plan") -> str:
-    rows = [("zone", "public subnet", "node subnet", "pod subnet", "pod IPs")]
-    rows += [
-        (zone.name, str(zone.public_subnet), str(zone.node_subnet), str(zone.pod_subnet or "-"), str(zone.pod_ips))
-        for zone in plan.zones
-    ]
-    rows.append(("total", "", "", "", str(plan.pod_ips)))
-    header = (
-        f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, podCidr {plan.pod_cidr},"
-        f" serviceCidr {plan.service_cidr}"
-    )
+    rows: list[tuple[str, ...]]
+    if plan.vpc_id is None:
+        rows = [("zone", "public subnet", "node subnet", "pod subnet", "pod IPs")]
+        rows += [
+            (zone.name, str(zone.public_subnet), str(zone.node_subnet), str(zone.pod_subnet or "-"), str(zone.pod_ips))
+            for zone in plan.zones
+        ]
+        rows.append(("total", "", "", "", str(plan.pod_ips)))
+        header = (
+            f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, podCidr {plan.pod_cidr},"
+            f" serviceCidr {plan.service_cidr}"
+        )
+    else:
+        rows = [("zone", "node subnet (existing)", "pod subnet", "pod IPs")]
+        rows += [
+            (zone.name, str(zone.node_subnet_id), str(zone.pod_subnet or "-"), str(zone.pod_ips)) for zone in plan.zones
+        ]
+        rows.append(("total", "", "", str(plan.pod_ips)))
+        blocks = ", ".join(f"{block.cidr} ({'new' if block.new else 'existing'})" for block in plan.vpc_blocks)
+        header = (
+            f"cluster {plan.cluster_name}: existing VPC {plan.vpc_id}, podCidr {plan.pod_cidr},"
+            f" serviceCidr {plan.service_cidr}\nVPC blocks: {blocks}"
+        )
     capacity = (
         f"pod capacity at maxSize {plan.max_size}: {plan.pod_capacity}"
         f" (min of {plan.pod_ips} pod IPs and {plan.max_size} nodes x {plan.smallest_max_pods} pods)"

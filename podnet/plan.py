@@ -6,7 +6,9 @@ What ``podnet plan`` prints, so a user sees before deploying whether the pods fi
 import json
 from dataclasses import dataclass
 from ipaddress import IPv4Network
+from typing import Any
 
+from podnet.config.environments import expand_environments, validate_environments
 from podnet.config.model import PodnetConfig
 from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets, usable_ips
@@ -16,11 +18,16 @@ from podnet.ipplan.max_pods import max_pods
 
 @dataclass(frozen=True)
 class ZonePlan:
-    """One AZ: its node subnets in the primary CIDR and, if it runs nodes, its pod subnet."""
+    """One AZ: its node subnets (podnet's, in the primary CIDR, or an existing VPC's) and, if it runs nodes, its
+    pod subnet."""
 
     name: str
-    public_subnet: IPv4Network
-    node_subnet: IPv4Network
+    #: None in an existing VPC: podnet creates no public subnets there.
+    public_subnet: IPv4Network | None
+    #: None in an existing VPC, whose node subnet podnet knows by id only.
+    node_subnet: IPv4Network | None
+    #: The existing node subnet; None when podnet creates it (its id exists only after deployment).
+    node_subnet_id: str | None
     #: None: the AZ has no pod subnet, so no ENIConfig and no nodes (it still hosts subnets for EKS and NAT).
     pod_subnet: IPv4Network | None
     #: Addresses pods can get in the pod subnet (0 without one).
@@ -36,10 +43,24 @@ class InstanceTypePlan:
 
 
 @dataclass(frozen=True)
+class VpcBlockPlan:
+    """One IPv4 block of the VPC after deployment."""
+
+    cidr: IPv4Network
+    #: True: this deployment adds it (both blocks of a VPC podnet builds; podCidr in an existing VPC).
+    new: bool
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything ``podnet plan`` shows."""
 
     cluster_name: str
+    #: The existing VPC; None when podnet builds the VPC.
+    vpc_id: str | None
+    #: The VPC's blocks after deployment, primary first, podCidr last.
+    vpc_blocks: tuple[VpcBlockPlan, ...]
+    #: The primary block (vpcCidr, or the existing VPC's first block).
     vpc_cidr: IPv4Network
     pod_cidr: IPv4Network
     service_cidr: IPv4Network
@@ -65,60 +86,85 @@ class Plan:
 
     def to_json(self) -> str:
         """The plan as a JSON document (camelCase keys, like the configuration)."""
-        return json.dumps(
-            {
-                "clusterName": self.cluster_name,
-                "vpcCidr": str(self.vpc_cidr),
-                "podCidr": str(self.pod_cidr),
-                "serviceCidr": str(self.service_cidr),
-                "zones": [
-                    {
-                        "name": zone.name,
-                        "publicSubnet": str(zone.public_subnet),
-                        "nodeSubnet": str(zone.node_subnet),
-                        "podSubnet": None if zone.pod_subnet is None else str(zone.pod_subnet),
-                        "podIps": zone.pod_ips,
-                    }
-                    for zone in self.zones
-                ],
-                "instanceTypes": [{"name": t.name, "maxPods": t.max_pods} for t in self.instance_types],
-                "maxSize": self.max_size,
-                "podIps": self.pod_ips,
-                "podCapacity": self.pod_capacity,
-                "warnings": list(self.warnings),
-            },
-            indent=2,
-        )
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data."""
+        return {
+            "clusterName": self.cluster_name,
+            "vpcId": self.vpc_id,
+            "vpcBlocks": [{"cidr": str(block.cidr), "new": block.new} for block in self.vpc_blocks],
+            "vpcCidr": str(self.vpc_cidr),
+            "podCidr": str(self.pod_cidr),
+            "serviceCidr": str(self.service_cidr),
+            "zones": [
+                {
+                    "name": zone.name,
+                    "publicSubnet": None if zone.public_subnet is None else str(zone.public_subnet),
+                    "nodeSubnet": None if zone.node_subnet is None else str(zone.node_subnet),
+                    "nodeSubnetId": zone.node_subnet_id,
+                    "podSubnet": None if zone.pod_subnet is None else str(zone.pod_subnet),
+                    "podIps": zone.pod_ips,
+                }
+                for zone in self.zones
+            ],
+            "instanceTypes": [{"name": t.name, "maxPods": t.max_pods} for t in self.instance_types],
+            "maxSize": self.max_size,
+            "podIps": self.pod_ips,
+            "podCapacity": self.pod_capacity,
+            "warnings": list(self.warnings),
+        }
+
+
+def make_plans(config: PodnetConfig) -> dict[str, Plan]:
+    """Environment name -> the plan of its merged configuration, validated as app.py does (pipeline included);
+    without ``environments``, the one plan under the cluster name."""
+    environments = expand_environments(config)
+    validate_environments(config, environments)
+    return {name: make_plan(environment) for name, environment in environments.items()}
 
 
 def make_plan(config: PodnetConfig) -> Plan:
     """Validate the configuration (raising ConfigError) and compute its plan."""
     warnings = validate(config)
-    node_subnets = carve_node_subnets(config.vpc_cidr, config.availability_zones)
-    pod_subnets = config.pod_subnet_cidrs
-    zones = tuple(
-        ZonePlan(
-            name=zone,
-            public_subnet=node_subnets[zone].public,
-            node_subnet=node_subnets[zone].private,
-            pod_subnet=pod_subnets.get(zone),
-            pod_ips=usable_ips(pod_subnets[zone]) if zone in pod_subnets else 0,
-        )
-        for zone in config.availability_zones
-    )
+    existing = config.existing_vpc
+    vpc_blocks = (
+        (VpcBlockPlan(config.vpc_cidr, new=True),)
+        if existing is None
+        else tuple(VpcBlockPlan(block, new=False) for block in existing.cidr_blocks)
+    ) + (VpcBlockPlan(config.pod_cidr, new=True),)
     mode = config.max_pods_mode
     instance_types = tuple(
         InstanceTypePlan(name=name, max_pods=max_pods(_known(name), mode)) for name in config.nodes.instance_types
     )
     return Plan(
         cluster_name=config.cluster_name,
-        vpc_cidr=config.vpc_cidr,
+        vpc_id=None if existing is None else existing.vpc_id,
+        vpc_blocks=vpc_blocks,
+        vpc_cidr=vpc_blocks[0].cidr,
         pod_cidr=config.pod_cidr,
         service_cidr=config.service_cidr,
-        zones=zones,
+        zones=_zones(config),
         instance_types=instance_types,
         max_size=config.nodes.max_size,
         warnings=tuple(warnings),
+    )
+
+
+def _zones(config: PodnetConfig) -> tuple[ZonePlan, ...]:
+    pod_subnets = config.pod_subnet_cidrs
+    existing = config.existing_vpc
+    carved = carve_node_subnets(config.vpc_cidr, config.availability_zones) if existing is None else {}
+    return tuple(
+        ZonePlan(
+            name=zone,
+            public_subnet=carved[zone].public if zone in carved else None,
+            node_subnet=carved[zone].private if zone in carved else None,
+            node_subnet_id=None if existing is None else existing.node_subnets[zone].subnet_id,
+            pod_subnet=pod_subnets.get(zone),
+            pod_ips=usable_ips(pod_subnets[zone]) if zone in pod_subnets else 0,
+        )
+        for zone in config.availability_zones
     )
 
 

@@ -28,6 +28,12 @@ def origin_app() -> Synthesized:
 
 
 @pytest.fixture(scope="session")
+def existing_vpc_app() -> Synthesized:
+    """examples/existing-vpc.json: podCidr added to an existing VPC; nodes join by access entry only (mode API)."""
+    return synthesize(config_for(config_file=REPO_ROOT / "examples" / "existing-vpc.json"))
+
+
+@pytest.fixture(scope="session")
 def prefix_delegation_app() -> Synthesized:
     return synthesize(config_for({"prefixDelegation": True}))
 

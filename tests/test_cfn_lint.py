@@ -14,7 +14,7 @@ import yaml
 from tests.support.cfn_lint import CFNLINTRC, LintMatch, lint_template
 from tests.support.synth import Synthesized, SynthesizedPipeline
 
-APPS = ("default_app", "origin_app", "prefix_delegation_app")
+APPS = ("default_app", "origin_app", "prefix_delegation_app", "existing_vpc_app")
 STACKS = ("network", "cluster")
 TEMPLATES = [pytest.param(app, stack, id=f"{app.removesuffix('_app')}-{stack}") for app in APPS for stack in STACKS]
 

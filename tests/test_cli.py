@@ -12,6 +12,8 @@ from podnet.cli import main
 
 ROOT = Path(__file__).parent.parent
 ORIGIN = ROOT / "examples" / "origin.json"
+EXISTING_VPC = ROOT / "examples" / "existing-vpc.json"
+PIPELINE = ROOT / "examples" / "pipeline.json"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -151,6 +153,80 @@ def test_plan_missing_config_file(
     status, _, err = run(capsys, "plan", "--config", "nope.yaml")
     assert status == 1
     assert err.startswith("podnet: configFile nope.yaml: No such file or directory")
+
+
+def test_plan_existing_vpc_table(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "plan", "--config", str(EXISTING_VPC))
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == (
+        "cluster shared-vpc: existing VPC vpc-0123456789abcdef0, podCidr 100.64.0.0/16, serviceCidr 172.20.0.0/16"
+    )
+    assert lines[1] == "VPC blocks: 10.20.0.0/16 (existing), 10.21.0.0/16 (existing), 100.64.0.0/16 (new)"
+    assert lines[3].split() == ["zone", "node", "subnet", "(existing)", "pod", "subnet", "pod", "IPs"]
+    assert lines[4].split() == ["us-east-1a", "subnet-0a1a2a3a4a5a6a7a8", "100.64.0.0/18", "16379"]
+    assert lines[7].split() == ["total", "49137"]
+
+
+def test_plan_with_environments_plans_each(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "plan", "--config", str(PIPELINE), "--format", "json")
+    assert (status, err) == (0, "")
+    environments = json.loads(out)["environments"]
+    assert {name: plan["clusterName"] for name, plan in environments.items()} == {
+        "dev": "podnet-dev",
+        "prod": "podnet-prod",
+    }
+    assert [zone["name"] for zone in environments["dev"]["zones"]] == ["eu-west-1a", "eu-west-1b"]
+
+    status, out, _ = run(capsys, "plan", "--config", str(PIPELINE))
+    assert status == 0
+    headings = [line for line in out.splitlines() if line.startswith("environment ")]
+    assert headings == ["environment dev", "environment prod"]
+    assert out.splitlines()[1].startswith("cluster podnet-dev: vpcCidr 10.0.0.0/16")
+
+
+def test_plan_one_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same document as a configuration without environments, for the merged settings of that environment."""
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "plan", "--config", str(PIPELINE), "--environment", "prod", "--format", "json")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert (document["clusterName"], document["vpcCidr"], document["maxSize"]) == ("podnet-prod", "10.1.0.0/16", 9)
+
+    status, out, _ = run(capsys, "plan", "--config", str(PIPELINE), "--environment", "dev")
+    assert status == 0
+    assert out.splitlines()[0].startswith("cluster podnet-dev: vpcCidr 10.0.0.0/16")
+
+
+@pytest.mark.parametrize(
+    ("config", "environment", "expected"),
+    [
+        (PIPELINE, "staging", "podnet: --environment staging: no such environment; defined: dev, prod\n"),
+        (
+            ORIGIN,
+            "dev",
+            "podnet: --environment dev: the configuration has no environments; leave --environment out\n",
+        ),
+    ],
+)
+def test_plan_unknown_environment(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    config: Path,
+    environment: str,
+    expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "plan", "--config", str(config), "--environment", environment) == (1, "", expected)
 
 
 CDK_MODULES = ("aws_cdk", "constructs", "cdk8s", "jsii")

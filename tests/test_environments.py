@@ -171,3 +171,50 @@ def test_unknown_pipeline_key_suggests_the_right_one() -> None:
 def test_environment_warnings_name_the_environment() -> None:
     _, warnings = expand(example(environments=with_env("dev", podCidr="172.2.0.0/16")))
     assert warnings and all(warning.startswith("environments.dev: ") for warning in warnings)
+
+
+def _existing_vpc(region: str, letters: str = "ab") -> dict[str, Any]:
+    return {
+        "vpcId": "vpc-0123456789abcdef0",
+        "cidrBlocks": ["10.20.0.0/16"],
+        "nodeSubnets": {
+            f"{region}{letter}": {
+                "subnetId": f"subnet-0{letter}1{letter}2{letter}3{letter}",
+                "routeTableId": "rtb-01234567",
+            }
+            for letter in letters
+        },
+    }
+
+
+def test_an_environment_can_adopt_an_existing_vpc() -> None:
+    """The base builds its VPC from the default vpcCidr; that default is not 'set', so prod may use existingVpc."""
+    environments, _ = expand(
+        {"environments": {"dev": {"clusterName": "dev"}, "prod": {"existingVpc": _existing_vpc("us-east-1")}}}
+    )
+    assert environments["dev"].existing_vpc is None
+    prod = environments["prod"]
+    assert prod.existing_vpc is not None
+    assert prod.availability_zones == ("us-east-1a", "us-east-1b")
+
+
+def test_zones_follow_each_environments_own_existing_vpc() -> None:
+    """Zones the base only derived from its nodeSubnets do not stick to an environment with other node subnets."""
+    raw = {
+        "existingVpc": _existing_vpc("us-east-1", "abc"),
+        "environments": {
+            "dev": {"clusterName": "dev", "region": "eu-west-1", "existingVpc": _existing_vpc("eu-west-1")},
+            "prod": {"clusterName": "prod"},
+        },
+    }
+    environments, _ = expand(raw)
+    assert environments["dev"].availability_zones == ("eu-west-1a", "eu-west-1b")
+    assert environments["prod"].availability_zones == ("us-east-1a", "us-east-1b", "us-east-1c")
+
+
+def test_an_explicit_base_vpc_cidr_conflicts_with_an_environments_existing_vpc() -> None:
+    raises(
+        {"vpcCidr": "10.0.0.0/16", "environments": {"prod": {"existingVpc": _existing_vpc("us-east-1")}}},
+        "podnet: environments.prod.vpcCidr is set together with existingVpc, whose blocks are"
+        " existingVpc.cidrBlocks; remove vpcCidr",
+    )

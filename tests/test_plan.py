@@ -9,9 +9,12 @@ import pytest
 
 from podnet.config.errors import ConfigError
 from podnet.config.loading import load_config, parse_config
-from podnet.plan import InstanceTypePlan, make_plan
+from podnet.plan import InstanceTypePlan, VpcBlockPlan, make_plan, make_plans
 
-ORIGIN = Path(__file__).parent.parent / "examples" / "origin.json"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+ORIGIN = EXAMPLES / "origin.json"
+EXISTING_VPC = EXAMPLES / "existing-vpc.json"
+PIPELINE = EXAMPLES / "pipeline.json"
 
 
 def test_default_plan() -> None:
@@ -31,7 +34,9 @@ def test_origin_plan() -> None:
     first, second = plan.zones
     assert (first.name, first.pod_subnet, first.pod_ips) == ("us-east-1a", IPv4Network("172.2.3.0/24"), 251)
     assert (second.name, second.pod_subnet, second.pod_ips) == ("us-east-1b", None, 0)
-    assert all(zone.node_subnet.subnet_of(IPv4Network("10.0.0.0/16")) for zone in plan.zones)
+    assert all(
+        zone.node_subnet is not None and zone.node_subnet.subnet_of(IPv4Network("10.0.0.0/16")) for zone in plan.zones
+    )
     assert plan.instance_types[0] == InstanceTypePlan(name="t3.medium", max_pods=12)
     assert plan.pod_capacity == min(251, plan.max_size * 12)
     assert [warning.split(" ", 1)[0] for warning in plan.warnings] == ["podCidr", "adminRoleArns"]
@@ -65,11 +70,14 @@ def test_plan_refuses_an_invalid_config() -> None:
 
 def test_json_shape() -> None:
     document = json.loads(make_plan(load_config({}, ORIGIN)).to_json())
+    assert document["vpcId"] is None
+    assert document["vpcBlocks"] == [{"cidr": "10.0.0.0/16", "new": True}, {"cidr": "172.2.0.0/16", "new": True}]
     assert document["zones"] == [
         {
             "name": "us-east-1a",
             "publicSubnet": "10.0.0.0/19",
             "nodeSubnet": "10.0.64.0/18",
+            "nodeSubnetId": None,
             "podSubnet": "172.2.3.0/24",
             "podIps": 251,
         },
@@ -77,6 +85,7 @@ def test_json_shape() -> None:
             "name": "us-east-1b",
             "publicSubnet": "10.0.32.0/19",
             "nodeSubnet": "10.0.128.0/18",
+            "nodeSubnetId": None,
             "podSubnet": None,
             "podIps": 0,
         },
@@ -89,3 +98,51 @@ def test_json_shape() -> None:
     assert document["podCapacity"] == 72
     assert document["podIps"] == 251
     assert [type(warning) for warning in document["warnings"]] == [str, str]
+
+
+def test_existing_vpc_plan_shows_the_existing_blocks_and_the_new_one() -> None:
+    plan = make_plan(load_config({}, EXISTING_VPC))
+    assert plan.vpc_id == "vpc-0123456789abcdef0"
+    assert plan.vpc_blocks == (
+        VpcBlockPlan(IPv4Network("10.20.0.0/16"), new=False),
+        VpcBlockPlan(IPv4Network("10.21.0.0/16"), new=False),
+        VpcBlockPlan(IPv4Network("100.64.0.0/16"), new=True),
+    )
+    assert plan.vpc_cidr == IPv4Network("10.20.0.0/16")
+    assert [(z.name, z.public_subnet, z.node_subnet, z.node_subnet_id, str(z.pod_subnet)) for z in plan.zones] == [
+        ("us-east-1a", None, None, "subnet-0a1a2a3a4a5a6a7a8", "100.64.0.0/18"),
+        ("us-east-1b", None, None, "subnet-0b1b2b3b4b5b6b7b8", "100.64.64.0/18"),
+        ("us-east-1c", None, None, "subnet-0c1c2c3c4c5c6c7c8", "100.64.128.0/18"),
+    ]
+    document = json.loads(plan.to_json())
+    assert document["vpcBlocks"][-1] == {"cidr": "100.64.0.0/16", "new": True}
+    assert (document["zones"][0]["nodeSubnetId"], document["zones"][0]["nodeSubnet"]) == (
+        "subnet-0a1a2a3a4a5a6a7a8",
+        None,
+    )
+
+
+def test_plans_without_environments_are_the_one_plan() -> None:
+    config = load_config({}, ORIGIN)
+    plans = make_plans(config)
+    assert list(plans) == ["test-cluster"]
+    assert plans["test-cluster"] == make_plan(config)
+
+
+def test_plans_per_environment_use_the_merged_configuration() -> None:
+    plans = make_plans(load_config({}, PIPELINE))
+    assert list(plans) == ["dev", "prod"]
+    dev, prod = plans["dev"], plans["prod"]
+    assert (dev.cluster_name, [zone.name for zone in dev.zones], dev.max_size) == (
+        "podnet-dev",
+        ["eu-west-1a", "eu-west-1b"],
+        3,
+    )
+    assert (prod.cluster_name, prod.vpc_cidr) == ("podnet-prod", IPv4Network("10.1.0.0/16"))
+
+
+def test_plans_name_the_environment_of_an_error() -> None:
+    raw = json.loads(PIPELINE.read_text())
+    raw["environments"]["prod"]["podCidr"] = "10.1.0.0/17"
+    with pytest.raises(ConfigError, match=re.escape("podnet: environments.prod.podCidr 10.1.0.0/17 overlaps vpcCidr")):
+        make_plans(parse_config(raw))

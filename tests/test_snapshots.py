@@ -30,3 +30,8 @@ def test_prefix_delegation_cluster_template(
     prefix_delegation_app: Synthesized, json_snapshot: SnapshotAssertion
 ) -> None:
     assert snapshot_form(prefix_delegation_app.cluster) == json_snapshot
+
+
+@pytest.mark.parametrize("stack", ["network", "cluster"])
+def test_existing_vpc_templates(existing_vpc_app: Synthesized, stack: str, json_snapshot: SnapshotAssertion) -> None:
+    assert snapshot_form(getattr(existing_vpc_app, stack)) == json_snapshot

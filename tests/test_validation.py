@@ -265,3 +265,182 @@ def test_generated_cidr_mistakes_are_rejected_in_one_line(case: tuple[dict[str, 
     assert message.startswith("podnet: ")
     assert "\n" not in message
     assert setting in message
+
+
+# existingVpc: the VPC's own blocks and ids come from the configuration, so they are checked like settings.
+EXISTING_VPC: dict[str, Any] = {
+    "vpcId": "vpc-0123456789abcdef0",
+    "cidrBlocks": ["10.20.0.0/16"],
+    "nodeSubnets": {
+        "us-east-1a": {"subnetId": "subnet-0a1a2a3a4a5a6a7a8", "routeTableId": "rtb-0a1a2a3a4a5a6a7a8"},
+        "us-east-1b": {"subnetId": "subnet-0b1b2b3b", "routeTableId": "rtb-0b1b2b3b"},
+    },
+}
+
+
+def existing(top: dict[str, Any] | None = None, **vpc: Any) -> dict[str, Any]:
+    """A configuration on EXISTING_VPC, with ``vpc`` keys replaced and ``top`` settings added."""
+    return {"existingVpc": {**EXISTING_VPC, **vpc}, **(top or {})}
+
+
+def node_subnets(**zones: tuple[str, str]) -> dict[str, dict[str, str]]:
+    return {zone.replace("_", "-"): {"subnetId": s, "routeTableId": r} for zone, (s, r) in zones.items()}
+
+
+EXISTING_VPC_RULES: list[tuple[str, dict[str, Any], str]] = [
+    ("vpc id prefix", existing(vpcId="vpc0123456789abcdef0"), "existingVpc.vpcId 'vpc0123456789abcdef0' is not a"),
+    ("vpc id length", existing(vpcId="vpc-0123"), "existingVpc.vpcId 'vpc-0123' is not a VPC id"),
+    ("vpc id not hex", existing(vpcId="vpc-0123456789abcdefg"), "use vpc- and 8 or 17 hex digits"),
+    ("vpc id upper case", existing(vpcId="vpc-0123456789ABCDEF0"), "existingVpc.vpcId 'vpc-0123456789ABCDEF0'"),
+    (
+        "subnet id",
+        existing(
+            nodeSubnets={**EXISTING_VPC["nodeSubnets"], **node_subnets(us_east_1b=("sub-0b1b2b3b", "rtb-0b1b2b3b"))}
+        ),
+        "existingVpc.nodeSubnets.us-east-1b.subnetId 'sub-0b1b2b3b' is not a subnet id",
+    ),
+    (
+        "route table id",
+        existing(
+            nodeSubnets=node_subnets(
+                us_east_1a=("subnet-0a1a2a3a", "rt-0a1a2a3a"), us_east_1b=("subnet-0b1b2b3b", "rtb-0b1b2b3b")
+            )
+        ),
+        "existingVpc.nodeSubnets.us-east-1a.routeTableId 'rt-0a1a2a3a' is not a route table id",
+    ),
+    (
+        "same subnet in two zones",
+        existing(
+            nodeSubnets=node_subnets(
+                us_east_1a=("subnet-0a1a2a3a", "rtb-0a1a2a3a"), us_east_1b=("subnet-0a1a2a3a", "rtb-0a1a2a3a")
+            )
+        ),
+        "existingVpc.nodeSubnets.us-east-1b.subnetId subnet-0a1a2a3a is also the subnet of us-east-1a",
+    ),
+    (
+        "one node subnet",
+        existing(nodeSubnets=node_subnets(us_east_1a=("subnet-0a1a2a3a", "rtb-0a1a2a3a"))),
+        "existingVpc.nodeSubnets lists 1 zone(s); EKS needs subnets in at least two",
+    ),
+    (
+        "node subnet zone of another region",
+        existing(
+            nodeSubnets=node_subnets(
+                us_east_1a=("subnet-0a1a2a3a", "rtb-0a1a2a3a"), us_west_2b=("subnet-0b1b2b3b", "rtb-0b1b2b3b")
+            )
+        ),
+        "existingVpc.nodeSubnets: 'us-west-2b' is not a zone of region us-east-1",
+    ),
+    (
+        "zones differ from node subnets",
+        existing({"availabilityZones": ["us-east-1a", "us-east-1c"]}),
+        "availabilityZones (us-east-1a, us-east-1c) differ from the zones of existingVpc.nodeSubnets (us-east-1a,"
+        " us-east-1b); remove availabilityZones",
+    ),
+    (
+        "pod subnet zone without node subnet",
+        existing({"podSubnets": {"us-east-1a": "100.64.0.0/24", "us-east-1c": "100.64.1.0/24"}}),
+        "podSubnets.us-east-1c: us-east-1c has no node subnet in existingVpc.nodeSubnets (us-east-1a, us-east-1b)",
+    ),
+    # vpcCidr has a default: only an explicit one is a mistake, even when it equals the default.
+    ("vpcCidr with existingVpc", existing({"vpcCidr": "10.0.0.0/16"}), "vpcCidr is set together with existingVpc"),
+    ("natGateways with existingVpc", existing({"natGateways": 1}), "natGateways is set together with existingVpc"),
+    ("no blocks", existing(cidrBlocks=[]), "existingVpc.cidrBlocks: "),
+    ("block too big", existing(cidrBlocks=["10.0.0.0/8"]), "existingVpc.cidrBlocks[0] 10.0.0.0/8 has size /8"),
+    (
+        "blocks overlap each other",
+        existing(cidrBlocks=["10.20.0.0/16", "10.20.128.0/17"]),
+        "existingVpc.cidrBlocks[1] 10.20.128.0/17 overlaps existingVpc.cidrBlocks[0] 10.20.0.0/16",
+    ),
+    (
+        "pod overlaps the primary block",
+        existing({"podCidr": "10.20.0.0/17"}),
+        "podCidr 10.20.0.0/17 overlaps existingVpc.cidrBlocks[0] 10.20.0.0/16",
+    ),
+    (
+        "pod overlaps a secondary block",
+        existing({"podCidr": "100.64.0.0/16"}, cidrBlocks=["10.20.0.0/16", "100.64.0.0/17"]),
+        "podCidr 100.64.0.0/16 overlaps existingVpc.cidrBlocks[1] 100.64.0.0/17",
+    ),
+    (
+        "pod restricted by the primary block",
+        existing({"podCidr": "192.168.0.0/16"}),
+        "podCidr 192.168.0.0/16 cannot be added to a VPC whose block 10.20.0.0/16 (existingVpc.cidrBlocks[0]) is in"
+        " 10.0.0.0/8 (Amazon VPC restricts 192.168.0.0/16 there)",
+    ),
+    (
+        # The primary alone (10.20.0.0/16, outside 10.0.0.0/15) would allow 10.0.0.0/16; the second block does not.
+        "pod restricted by a secondary block",
+        existing({"podCidr": "10.0.0.0/16"}, cidrBlocks=["10.20.0.0/16", "10.1.0.0/16"]),
+        "podCidr 10.0.0.0/16 cannot be added to a VPC whose block 10.1.0.0/16 (existingVpc.cidrBlocks[1]) is in"
+        " 10.0.0.0/15 (Amazon VPC restricts 10.0.0.0/16 there)",
+    ),
+    (
+        "pod restricted by a CG-NAT secondary block",
+        existing({"podCidr": "10.30.0.0/16"}, cidrBlocks=["10.20.0.0/16", "100.64.0.0/16"]),
+        "whose block 100.64.0.0/16 (existingVpc.cidrBlocks[1]) is in publicly routable space or 100.64.0.0/10",
+    ),
+    (
+        "service overlaps a secondary block",
+        existing({"serviceCidr": "10.21.0.0/16"}, cidrBlocks=["10.20.0.0/16", "10.21.0.0/16"]),
+        "serviceCidr 10.21.0.0/16 overlaps existingVpc.cidrBlocks[1] 10.21.0.0/16",
+    ),
+    (
+        "unknown key in a node subnet",
+        existing(nodeSubnets={"us-east-1a": {"subnetId": "subnet-0a1a2a3a", "routeTableID": "rtb-0a1a2a3a"}}),
+        "unknown setting 'existingVpc.nodeSubnets.us-east-1a.routeTableID'; did you mean 'routeTableId'?",
+    ),
+    ("unknown key in existingVpc", existing(cidrBlock=["10.20.0.0/16"]), "did you mean 'cidrBlocks'?"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [case[1:] for case in EXISTING_VPC_RULES], ids=[case[0] for case in EXISTING_VPC_RULES]
+)
+def test_existing_vpc_rule_rejects(raw: dict[str, Any], expected: str) -> None:
+    message = error_of(raw)
+    assert expected in message
+    assert message.startswith("podnet: ")
+    assert "\n" not in message
+
+
+def test_existing_vpc_zones_default_to_the_node_subnets() -> None:
+    config = parse_config(existing())
+    assert config.availability_zones == ("us-east-1a", "us-east-1b")
+    assert check(existing()) == []
+    # Given explicitly, the same zones in another order are accepted (and that order carves podCidr).
+    reordered = parse_config(existing({"availabilityZones": ["us-east-1b", "us-east-1a"]}))
+    validate(reordered)
+    assert list(reordered.pod_subnet_cidrs) == ["us-east-1b", "us-east-1a"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        existing({"podCidr": "10.0.0.0/16"}),  # 10.20.0.0/16 is outside 10.0.0.0/15
+        existing({"podCidr": "100.65.0.0/16"}, cidrBlocks=["10.20.0.0/16", "100.64.0.0/16"]),
+        existing(cidrBlocks=["172.31.0.0/16"]),  # the default-VPC range: 100.64.0.0/16 may join it
+        existing({"natGateways": None}),  # an explicit null is no NAT gateway setting
+    ],
+)
+def test_existing_vpc_accepts(raw: dict[str, Any]) -> None:
+    config = parse_config({**ADMIN, **raw})
+    assert validate(config) == []
+    make_plan(config)
+
+
+def test_warns_when_the_new_block_exceeds_the_default_quota() -> None:
+    four = ["10.20.0.0/16", "10.21.0.0/16", "10.22.0.0/16", "10.23.0.0/16"]
+    assert check(existing(cidrBlocks=four)) == []  # 4 + podCidr = 5: the default quota holds them
+    assert check(existing(cidrBlocks=[*four, "10.24.0.0/16"])) == [
+        "existingVpc.cidrBlocks: with podCidr, vpc-0123456789abcdef0 has 6 IPv4 blocks, more than the default quota"
+        " of 5 per VPC; request an increase of 'IPv4 CIDR blocks per VPC' in Service Quotas (adjustable up to 50)"
+        " before deploying"
+    ]
+
+
+def test_existing_vpc_blocks_get_no_public_space_advice() -> None:
+    """The existing VPC's blocks are not podnet's choice; podCidr still gets the advice."""
+    assert check(existing(cidrBlocks=["8.20.0.0/16"])) == []
+    (warning,) = check(existing({"podCidr": "8.30.0.0/16"}, cidrBlocks=["8.20.0.0/16"]))
+    assert warning.startswith("podCidr 8.30.0.0/16 is publicly routable")

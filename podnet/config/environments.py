@@ -8,6 +8,7 @@ Errors name the environment: ``podnet: environments.prod.podCidr ...``.
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from podnet.config.errors import ConfigError
 from podnet.config.loading import merge, parse_config
@@ -31,7 +32,7 @@ def expand_environments(config: PodnetConfig) -> dict[str, PodnetConfig]:
         return {config.cluster_name: config}
     if not config.environments:
         raise ConfigError('environments is empty; add an environment (e.g. "dev": {}) or remove environments')
-    base = config.model_dump(mode="json", by_alias=True, exclude=set(TOP_LEVEL_ONLY), exclude_none=True)
+    base = _base_settings(config)
     expanded = {}
     for name, overrides in config.environments.items():
         if not ENVIRONMENT_NAME.fullmatch(name):
@@ -45,6 +46,17 @@ def expand_environments(config: PodnetConfig) -> dict[str, PodnetConfig]:
         with _in_environment(name):
             expanded[name] = parse_config(merge(base, overrides))
     return expanded
+
+
+def _base_settings(config: PodnetConfig) -> dict[str, Any]:
+    """The settings the base configuration sets, as written: a default (vpcCidr) stays unset in every environment,
+    so rules about explicit settings (vpcCidr with existingVpc) see what the user wrote."""
+    base = config.model_dump(mode="json", by_alias=True, exclude=set(TOP_LEVEL_ONLY), exclude_unset=True)
+    existing = config.existing_vpc
+    if existing is not None and config.availability_zones == tuple(existing.node_subnets):
+        # Zones that repeat the base's nodeSubnets follow an environment's own existingVpc.
+        base.pop("availabilityZones", None)
+    return base
 
 
 def validate_environments(config: PodnetConfig, environments: dict[str, PodnetConfig]) -> list[str]:

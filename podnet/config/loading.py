@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from podnet.config.errors import ConfigError
-from podnet.config.model import NodesConfig, PipelineConfig, PodnetConfig
+from podnet.config.model import ExistingSubnet, ExistingVpcConfig, NodesConfig, PipelineConfig, PodnetConfig
 
 CONTEXT_KEY = "podnet"
 CONFIG_FILE_CONTEXT_KEY = "podnet:configFile"
@@ -72,7 +72,10 @@ def parse_config(raw: Mapping[str, Any]) -> PodnetConfig:
     try:
         return PodnetConfig.model_validate(dict(raw))
     except ValidationError as error:
-        raise ConfigError(describe(error.errors()[0])) from None
+        problems = error.errors()
+        # A misspelt key also shows up as the required key it was meant to be: report the misspelling.
+        first = next((problem for problem in problems if problem["type"] == "extra_forbidden"), problems[0])
+        raise ConfigError(describe(first)) from None
 
 
 def describe(problem: Mapping[str, Any]) -> str:
@@ -89,6 +92,11 @@ def describe(problem: Mapping[str, Any]) -> str:
 
 
 def _known_keys(parent: list[str]) -> list[str]:
-    models: dict[str, type[BaseModel]] = {"nodes": NodesConfig, "pipeline": PipelineConfig}
-    model = models.get(".".join(parent), PodnetConfig)
+    models: dict[str, type[BaseModel]] = {
+        "nodes": NodesConfig,
+        "pipeline": PipelineConfig,
+        "existingVpc": ExistingVpcConfig,
+    }
+    in_node_subnets = len(parent) == 3 and parent[:2] == ["existingVpc", "nodeSubnets"]
+    model = ExistingSubnet if in_node_subnets else models.get(".".join(parent), PodnetConfig)
     return [field.alias or name for name, field in model.model_fields.items()]

@@ -3,7 +3,7 @@
 from ipaddress import IPv4Network
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from podnet.ipplan.carving import carve_pod_subnets
@@ -56,6 +56,29 @@ class PipelineConfig(_Settings):
     approval_before: tuple[str, ...] = ()
 
 
+class ExistingSubnet(_Settings):
+    """A node subnet of an existing VPC and the route table it uses (its zone's pod subnet joins that table)."""
+
+    subnet_id: str
+    route_table_id: str
+
+
+class ExistingVpcConfig(_Settings):
+    """A VPC podnet does not own: podnet adds ``podCidr`` and the pod subnets to it, nothing else.
+
+    Literal values only: synth looks nothing up, so the VPC's current blocks come from the configuration.
+    """
+
+    vpc_id: str
+    #: The VPC's IPv4 blocks today, primary first: ``podCidr`` is checked against every one of them.
+    cidr_blocks: tuple[IPv4Network, ...] = Field(min_length=1)
+    #: AZ name -> the private subnet the nodes and the control plane's ENIs go in.
+    node_subnets: dict[str, ExistingSubnet]
+
+
+AuthenticationMode = Literal["API_AND_CONFIG_MAP", "API"]
+
+
 class PodnetConfig(_Settings):
     """Everything a podnet deployment is made from."""
 
@@ -77,9 +100,29 @@ class PodnetConfig(_Settings):
     max_pods_cap: int = Field(default=110, ge=1)
     prefix_delegation: bool = False
     nodes: NodesConfig = NodesConfig()
+    #: None: podnet creates the VPC from vpcCidr. Set: podnet adds podCidr to this VPC instead.
+    existing_vpc: ExistingVpcConfig | None = None
+    #: How nodes and people get into the cluster: API_AND_CONFIG_MAP honours the aws-auth ConfigMap (podnet
+    #: writes it for the nodes); API uses access entries only (the nodes get an EC2_LINUX entry).
+    authentication_mode: AuthenticationMode = "API_AND_CONFIG_MAP"
     #: Environment name -> raw overrides of the settings above (merged onto them, then validated alike).
     environments: dict[str, dict[str, Any]] | None = None
     pipeline: PipelineConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zones_default_to_node_subnets(cls, data: Any) -> Any:
+        """With existingVpc and no availabilityZones, the zones are those of ``existingVpc.nodeSubnets``."""
+        if not isinstance(data, dict) or "availabilityZones" in data or "availability_zones" in data:
+            return data
+        existing = data.get("existingVpc", data.get("existing_vpc"))
+        if isinstance(existing, ExistingVpcConfig):
+            return {**data, "availabilityZones": list(existing.node_subnets)}
+        if isinstance(existing, dict):
+            node_subnets = existing.get("nodeSubnets", existing.get("node_subnets"))
+            if isinstance(node_subnets, dict):
+                return {**data, "availabilityZones": list(node_subnets)}
+        return data
 
     @property
     def pod_subnet_cidrs(self) -> dict[str, IPv4Network]:

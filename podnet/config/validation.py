@@ -13,6 +13,7 @@ from ipaddress import IPv4Network
 from itertools import combinations
 
 from podnet.config.errors import ConfigError
+from podnet.config.existing_vpc_rules import check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
@@ -52,9 +53,9 @@ IAM_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=
 
 @dataclass(frozen=True)
 class AssociationRule:
-    """One row of ``vpc-ipv4-cidr-association-restrictions.tsv``: blocks a VPC with such a primary cannot add."""
+    """One row of ``vpc-ipv4-cidr-association-restrictions.tsv``: blocks a VPC with such a block cannot add."""
 
-    #: The range the primary CIDR lies in; rules are tried in order, the first match applies.
+    #: The range a block of the VPC lies in; rules are tried in order, the first match applies.
     primary: IPv4Network
     #: How the message names that range.
     name: str
@@ -75,9 +76,31 @@ TEN_ZERO_SLASH_15 = IPv4Network("10.0.0.0/15")
 TEN_ZERO_SLASH_16 = IPv4Network("10.0.0.0/16")
 
 
+@dataclass(frozen=True)
+class VpcBlock:
+    """An IPv4 block of the VPC that podCidr joins: podnet's vpcCidr, or a block the existing VPC already has."""
+
+    setting: str
+    block: IPv4Network
+    #: How an association-restriction message names it.
+    described: str
+
+
+def vpc_blocks(config: PodnetConfig) -> list[VpcBlock]:
+    """The VPC's blocks before podCidr is added: vpcCidr, or every one of ``existingVpc.cidrBlocks``."""
+    if config.existing_vpc is None:
+        return [VpcBlock("vpcCidr", config.vpc_cidr, f"primary CIDR {config.vpc_cidr}")]
+    settings = [f"existingVpc.cidrBlocks[{index}]" for index in range(len(config.existing_vpc.cidr_blocks))]
+    return [
+        VpcBlock(setting, block, f"block {block} ({setting})")
+        for setting, block in zip(settings, config.existing_vpc.cidr_blocks, strict=True)
+    ]
+
+
 def validate(config: PodnetConfig) -> list[str]:
     """Check the configuration; return the warnings (synth goes on), raise ConfigError on an error."""
     _check_cluster(config)
+    check_existing_vpc(config)
     _check_zones(config)
     _check_vpc_blocks(config)
     _check_service_cidr(config)
@@ -142,27 +165,41 @@ def _check_zones(config: PodnetConfig) -> None:
 
 
 def _check_vpc_blocks(config: PodnetConfig) -> None:
-    vpc, pod = config.vpc_cidr, config.pod_cidr
-    _check_prefix("vpcCidr", vpc, VPC_PREFIX_RANGE)
+    pod = config.pod_cidr
+    blocks = vpc_blocks(config)
+    for vpc in blocks:
+        _check_prefix(vpc.setting, vpc.block, VPC_PREFIX_RANGE)
     _check_prefix("podCidr", pod, VPC_PREFIX_RANGE)
-    for setting, block, fix in (("vpcCidr", vpc, "an RFC 1918 block"), ("podCidr", pod, "a block from 100.64.0.0/10")):
+    checked = [(vpc.setting, vpc.block, "an RFC 1918 block") for vpc in blocks]
+    for setting, block, fix in (*checked, ("podCidr", pod, "a block from 100.64.0.0/10")):
         for reserved in UNASSIGNABLE:
             if block.overlaps(reserved):
                 raise ConfigError(f"{setting} {block} is in {reserved}, which no VPC can use; use {fix}")
-    if pod.overlaps(vpc):
-        raise ConfigError(f"podCidr {pod} overlaps vpcCidr {vpc}; use a separate block, e.g. from 100.64.0.0/10")
-    rule = next(rule for rule in ASSOCIATION_RULES if vpc.subnet_of(rule.primary))
-    for blocked in rule.restricted:
-        if pod.overlaps(blocked):
+    for earlier, later in combinations(blocks, 2):
+        if later.block.overlaps(earlier.block):
             raise ConfigError(
-                f"podCidr {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {rule.name}"
-                f" (Amazon VPC restricts {blocked} there); use a block from 100.64.0.0/10"
+                f"{later.setting} {later.block} overlaps {earlier.setting} {earlier.block}, which no VPC has; list"
+                " the VPC's blocks as `aws ec2 describe-vpcs` shows them"
             )
-    if vpc.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
-        raise ConfigError(
-            f"podCidr {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {TEN_ZERO_SLASH_15}"
-            f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
-        )
+    for vpc in blocks:
+        if pod.overlaps(vpc.block):
+            raise ConfigError(
+                f"podCidr {pod} overlaps {vpc.setting} {vpc.block}; use a separate block, e.g. from 100.64.0.0/10"
+            )
+    # Amazon VPC's association restrictions, against every block the VPC has (the TSV in podnet/data/).
+    for vpc in blocks:
+        rule = next(rule for rule in ASSOCIATION_RULES if vpc.block.subnet_of(rule.primary))
+        for blocked in rule.restricted:
+            if pod.overlaps(blocked):
+                raise ConfigError(
+                    f"podCidr {pod} cannot be added to a VPC whose {vpc.described} is in {rule.name}"
+                    f" (Amazon VPC restricts {blocked} there); use a block from 100.64.0.0/10"
+                )
+        if vpc.block.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
+            raise ConfigError(
+                f"podCidr {pod} cannot be added to a VPC whose {vpc.described} is in {TEN_ZERO_SLASH_15}"
+                f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
+            )
 
 
 def _check_service_cidr(config: PodnetConfig) -> None:
@@ -173,7 +210,7 @@ def _check_service_cidr(config: PodnetConfig) -> None:
             " use e.g. 172.20.0.0/16"
         )
     _check_prefix("serviceCidr", service, SERVICE_PREFIX_RANGE)
-    for setting, block in (("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)):
+    for setting, block in (*((vpc.setting, vpc.block) for vpc in vpc_blocks(config)), ("podCidr", config.pod_cidr)):
         if service.overlaps(block):
             raise ConfigError(
                 f"serviceCidr {service} overlaps {setting} {block}; pick a service CIDR outside every VPC block,"
@@ -185,7 +222,8 @@ def _check_carving(config: PodnetConfig) -> None:
     """The node (and default pod) carving must fit: turn the carving's ValueError into the setting to change."""
     zones = config.availability_zones
     try:
-        carve_node_subnets(config.vpc_cidr, zones)
+        if config.existing_vpc is None:  # an existing VPC's node subnets are given, not carved
+            carve_node_subnets(config.vpc_cidr, zones)
     except ValueError:
         bits = math.ceil(math.log2(len(zones) + 1)) + math.ceil(math.log2(len(zones)))
         raise ConfigError(
@@ -274,8 +312,14 @@ def _check_node_sizes(config: PodnetConfig) -> None:
 
 
 def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
-    warnings = []
-    for setting, block in (("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)):
+    warnings = existing_vpc_warnings(config)
+    # An existing VPC's blocks are not podnet's choice: only podnet's own blocks get this advice.
+    own_blocks = (
+        [("podCidr", config.pod_cidr)]
+        if config.existing_vpc
+        else [("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)]
+    )
+    for setting, block in own_blocks:
         if block.is_global:
             warnings.append(
                 f"{setting} {block} is publicly routable space that belongs to someone else on the internet; pods"

@@ -12,10 +12,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
 from constructs import Construct
 
-from podnet.charts.aws_auth_chart import AwsAuthChart
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
+from podnet.constructs.node_access import NodeAccess
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
@@ -38,7 +38,7 @@ CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 
 
 class ClusterStack(Stack):
-    """EKS (native AWS::EKS::Cluster) whose nodes start only once aws-node, ENIConfigs and aws-auth are in."""
+    """EKS (native AWS::EKS::Cluster) whose nodes start only once aws-node, ENIConfigs and their access are in."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: PodnetConfig, network: NetworkStack, **kwargs: Any
@@ -69,10 +69,6 @@ class ClusterStack(Stack):
                 private_subnets=control_plane_subnets if config.endpoint_access == "private" else None,
             ),
         )
-        # aws_eks_v2 hard-codes authentication mode API, which would ignore the aws-auth ConfigMap.
-        cfn_cluster = self.cluster.node.default_child
-        assert isinstance(cfn_cluster, eks.CfnCluster)
-        cfn_cluster.add_property_override("AccessConfig.AuthenticationMode", "API_AND_CONFIG_MAP")
         self._acknowledge_eks_findings()
         for index, role_arn in enumerate(config.admin_role_arns):
             self.cluster.grant_access(
@@ -113,11 +109,16 @@ class ClusterStack(Stack):
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
         )
-        aws_auth = self.cluster.add_cdk8s_chart(
-            "AwsAuth", AwsAuthChart(charts, "aws-auth", node_role_arn=self.nodes.role.role_arn)
+        node_access = NodeAccess(
+            self,
+            "NodeAccess",
+            cluster=self.cluster,
+            node_role=self.nodes.role,
+            authentication_mode=config.authentication_mode,
+            charts=charts,
         )
         # The point of podnet: no node joins before custom networking is complete, so none needs recycling.
-        self.nodes.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, aws_auth)
+        self.nodes.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, *node_access.grants)
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(
