@@ -5,6 +5,9 @@ it explains; tests/test_cdk_nag.py lists every acknowledgement of the app for re
 imports no podnet construct, so any construct can use it.
 """
 
+import re
+from typing import Any
+
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk.region_info import RegionInfo
@@ -55,6 +58,31 @@ def logical_id(resource: IConstruct) -> str:
     cfn = resource if isinstance(resource, CfnElement) else resource.node.default_child
     assert isinstance(cfn, CfnElement), resource.node.path
     return Stack.of(cfn).get_logical_id(cfn)
+
+
+def as_written(scope: IConstruct, value: str) -> str:
+    """``value`` (a string holding tokens, e.g. an ARN) as cdk-nag writes it inside a finding id.
+
+    References become ``<LogicalId>``, ``<LogicalId.Attribute>`` or ``<AWS::AccountId>``; joins are joined.
+    """
+    return _flatten(Stack.of(scope).resolve(value))
+
+
+def _flatten(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        if function == "Fn::Join":
+            separator, parts = argument
+            return str(separator).join(_flatten(part) for part in parts)
+        if function == "Ref":
+            return f"<{argument}>"
+        if function == "Fn::GetAtt":
+            return f"<{argument[0]}.{argument[1]}>"
+        if function == "Fn::Sub" and isinstance(argument, str):
+            return re.sub(r"\$\{([^}]+)\}", r"<\1>", argument)
+    raise ValueError(f"no cdk-nag rendering for {value!r}")
 
 
 def codebuild_log_findings(project: codebuild.CfnProject) -> list[str]:

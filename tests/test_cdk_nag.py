@@ -20,6 +20,16 @@ ACKNOWLEDGED = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
     "AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*]",
     "AwsSolutions-L1",
+    # Node lifecycle: the termination queue has no DLQ; NTH's DescribeInstances and its one group's ARN (the
+    # group id is a wildcard); the kubectl provider reading the NTH chart asset.
+    "AwsSolutions-SQS3",
+    "AwsSolutions-IAM5[Resource::*]",
+    "AwsSolutions-IAM5[Resource::arn:aws:autoscaling:us-east-1:<AWS::AccountId>:autoScalingGroup:*:"
+    "autoScalingGroupName/<SpotNodesASG3092897E>]",
+    "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+    "AwsSolutions-IAM5[Action::s3:GetObject*]",
+    "AwsSolutions-IAM5[Action::s3:List*]",
+    "AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-us-east-1/*]",
 }
 
 

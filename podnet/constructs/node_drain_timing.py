@@ -1,0 +1,23 @@
+"""How long a leaving node gets, in one place. Each number must exceed the one before it.
+
+A pod's grace period runs inside NTH's drain, the drain inside the terminating lifecycle hook's heartbeat,
+and the heartbeat inside the rolling update's pause between two nodes. The README ("When nodes go away")
+explains the chain and what to raise for pods with a longer ``terminationGracePeriodSeconds``;
+tests/test_node_drain_timing.py checks the order on the synthesized template and chart values.
+"""
+
+#: The longest ``terminationGracePeriodSeconds`` podnet plans for: the Kubernetes default.
+POD_TERMINATION_GRACE_SECONDS = 30
+
+#: NTH ``nodeTerminationGracePeriod``: the timeout of one node's whole drain (NTH's default, and the length of a
+#: spot interruption warning). NTH completes the lifecycle action only after the drain succeeded.
+NODE_DRAIN_TIMEOUT_SECONDS = 120
+
+#: HeartbeatTimeout of the terminating lifecycle hook: how long an instance waits in Terminating:Wait when NTH
+#: never completes the action (NTH down, drain failed or blocked by a PodDisruptionBudget). Then the hook's
+#: DefaultResult CONTINUE terminates it. The margin over the drain covers EventBridge/SQS delivery and NTH's poll.
+LIFECYCLE_HEARTBEAT_SECONDS = 240
+
+#: PauseTime of the CloudFormation rolling update after each one-node batch. At least the heartbeat, so at most
+#: one node drains at a time even if CloudFormation does not wait for the hook (not confirmed either way).
+ROLLING_UPDATE_PAUSE_SECONDS = 300

@@ -1,0 +1,147 @@
+"""AWS Node Termination Handler (NTH) in queue mode: cordon and drain a node before it goes away.
+
+The chart is the upstream package committed under podnet/data/helm/ (see SOURCES.md there) and deployed as a CDK
+asset, so no chart repository is contacted at deploy time and tests render exactly the file that is deployed.
+NTH gets its AWS permissions through EKS Pod Identity, on its own service account.
+"""
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, cast
+
+from aws_cdk import Duration, Stack, Tags
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from podnet.constructs.node_drain_timing import LIFECYCLE_HEARTBEAT_SECONDS, NODE_DRAIN_TIMEOUT_SECONDS
+from podnet.constructs.termination_events import TerminationEvents
+from podnet.nag import BUCKET_GRANT_REASON, acknowledge, as_written, iam5
+
+CHART_FILE = "aws-node-termination-handler-0.27.6.tgz"
+RELEASE = "aws-node-termination-handler"
+NAMESPACE = "kube-system"
+SERVICE_ACCOUNT = "aws-node-termination-handler"
+#: Two replicas: NTH may run on the node it drains (it skips its own pod), and a PodDisruptionBudget needs > 1.
+REPLICAS = 2
+#: NTH drains only instances carrying this tag (checkTagBeforeDraining, on by default); the value is ignored.
+MANAGED_TAG = "aws-node-termination-handler/managed"
+#: The chart's selector labels of its Deployment (templates/_helpers.tpl, selectorLabelsDeployment).
+POD_LABELS = {
+    "app.kubernetes.io/name": "aws-node-termination-handler",
+    "app.kubernetes.io/instance": RELEASE,
+    "app.kubernetes.io/component": "deployment",
+}
+
+
+#: What ``HelmChart`` grants the kubectl provider on the asset bucket to read the chart.
+CHART_READ_ACTIONS = ("s3:GetBucket*", "s3:GetObject*", "s3:List*")
+
+
+def chart_path() -> Path:
+    """The packaged chart inside the podnet package."""
+    return Path(str(files("podnet.data") / "helm" / CHART_FILE))
+
+
+def chart_values(*, queue_url: str, region: str) -> dict[str, Any]:
+    """Queue mode against ``queue_url``, two replicas on different nodes, a PDB, the Pod Identity service account."""
+    return {
+        "enableSqsTerminationDraining": True,
+        "queueURL": queue_url,
+        "awsRegion": region,
+        "replicas": REPLICAS,
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        # The service account is podnet's (it carries the Pod Identity association), not the chart's.
+        "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
+        "nodeTerminationGracePeriod": NODE_DRAIN_TIMEOUT_SECONDS,
+        # One replica per node while there are two schedulable nodes; with one node both may share it (skew 0).
+        # Honor: a cordoned (tainted) node is not a domain, so a drain does not leave the second replica Pending.
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "DoNotSchedule",
+                "nodeTaintsPolicy": "Honor",
+                "labelSelector": {"matchLabels": POD_LABELS},
+            }
+        ],
+    }
+
+
+class NodeTerminationHandler(Construct):
+    """NTH's service account (Pod Identity), its permissions and the Helm release; :meth:`manage` adds node groups."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, events: TerminationEvents) -> None:
+        super().__init__(scope, construct_id)
+        self.events = events
+        # Creates the Pod Identity association and, once per cluster, the eks-pod-identity-agent add-on.
+        self.service_account = eks.ServiceAccount(
+            self,
+            "ServiceAccount",
+            # jsii's Python typing of Cluster lacks ICluster.kubectl_provider_options; the object has it.
+            cluster=cast(eks.ICluster, cluster),
+            name=SERVICE_ACCOUNT,
+            namespace=NAMESPACE,
+            identity_type=eks.IdentityType.POD_IDENTITY,
+        )
+        self.service_account.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources=[events.queue.queue_arn])
+        )
+        self.service_account.add_to_principal_policy(
+            iam.PolicyStatement(actions=["ec2:DescribeInstances"], resources=["*"])
+        )
+        acknowledge(
+            self.service_account.role,
+            "ec2:DescribeInstances has no resource-level permissions; NTH reads the instance's tags and node name",
+            *iam5("Resource::*"),
+        )
+        chart_asset = s3_assets.Asset(self, "ChartAsset", path=str(chart_path()))
+        acknowledge(
+            cluster.node.find_child("KubectlProvider"),
+            BUCKET_GRANT_REASON + "; here the kubectl provider reads the NTH chart from the CDK assets bucket",
+            *iam5(
+                *(f"Action::{action}" for action in CHART_READ_ACTIONS),
+                f"Resource::{as_written(self, chart_asset.bucket.arn_for_objects('*'))}",
+            ),
+        )
+        self.chart = eks.HelmChart(
+            self,
+            "Chart",
+            cluster=cast(eks.ICluster, cluster),
+            chart_asset=chart_asset,
+            release=RELEASE,
+            namespace=NAMESPACE,
+            create_namespace=False,
+            values=chart_values(queue_url=events.queue.queue_url, region=Stack.of(self).region),
+            # No nodes exist when the chart is installed: waiting for its pods would time out the deployment.
+            wait=False,
+        )
+        # Pods get Pod Identity credentials only if the association exists when they are created.
+        self.chart.node.add_dependency(self.service_account)
+
+    def manage(self, group: autoscaling.AutoScalingGroup) -> autoscaling.LifecycleHook:
+        """Let NTH drain ``group``'s nodes before they go: hook, managed tag, lifecycle-action rule, permission.
+
+        Call it once for every node group of the cluster.
+        """
+        Tags.of(group).add(MANAGED_TAG, "true", apply_to_launched_instances=True)
+        self.events.watch(group)
+        self.service_account.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["autoscaling:CompleteLifecycleAction"], resources=[group.auto_scaling_group_arn]
+            )
+        )
+        acknowledge(
+            self.service_account.role,
+            "the wildcard stands for the group's id, which CloudFormation does not return; the group name is exact",
+            *iam5(f"Resource::{as_written(self, group.auto_scaling_group_arn)}"),
+        )
+        # No notification target: the lifecycle action reaches the queue through the EventBridge rule only.
+        return group.add_lifecycle_hook(
+            "DrainBeforeTermination",
+            lifecycle_transition=autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
+            default_result=autoscaling.DefaultResult.CONTINUE,
+            heartbeat_timeout=Duration.seconds(LIFECYCLE_HEARTBEAT_SECONDS),
+        )

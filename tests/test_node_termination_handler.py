@@ -1,0 +1,185 @@
+"""NTH: the packaged chart rendered by the real helm with the values podnet synthesizes, and what it needs in AWS.
+
+The chart file is the one the HelmChart asset deploys (``chart_path()``); its bytes are the upstream package
+recorded in podnet/data/helm/SOURCES.md.
+"""
+
+import hashlib
+from typing import Any, cast
+
+import pytest
+from aws_cdk import FileSystem
+
+from podnet.constructs.node_termination_handler import CHART_FILE, RELEASE, chart_path
+from tests.support import REPO_ROOT
+from tests.support.cfn_tokens import render, render_json
+from tests.support.k8s_schema import kubernetes_errors
+from tests.support.kubectl import helm_template
+from tests.support.synth import Synthesized
+
+Objects = list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def rendered(default_app: Synthesized) -> Objects:
+    chart = default_app.helm_chart(RELEASE)
+    return helm_template(
+        chart_path(),
+        release=chart["Release"],
+        namespace=chart["Namespace"],
+        values=chart["Values"],
+        kubernetes_version=default_app.config.kubernetes_version,
+    )
+
+
+def _one(objects: Objects, kind: str) -> dict[str, Any]:
+    (found,) = [o for o in objects if o["kind"] == kind]
+    return found
+
+
+def _env(deployment: dict[str, Any]) -> dict[str, str]:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container["env"] if "value" in e}
+
+
+def _nth_association(app: Synthesized) -> dict[str, Any]:
+    (association,) = [
+        cast(dict[str, Any], r["Properties"])
+        for r in app.resources("cluster", "AWS::EKS::PodIdentityAssociation").values()
+        if r["Properties"]["ServiceAccount"] != "aws-node"
+    ]
+    return association
+
+
+def test_chart_file_is_the_upstream_package_recorded_in_sources() -> None:
+    digest = hashlib.sha256(chart_path().read_bytes()).hexdigest()
+    sources = (REPO_ROOT / "podnet" / "data" / "helm" / "SOURCES.md").read_text()
+    (row,) = [line for line in sources.splitlines() if line.startswith(f"| `{CHART_FILE}`")]
+    assert digest in row
+
+
+def test_queue_mode_renders_a_deployment_and_its_pdb_only(rendered: Objects) -> None:
+    # No DaemonSet (IMDS mode) and no ServiceAccount (podnet's carries the Pod Identity association).
+    assert sorted(o["kind"] for o in rendered) == [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+        "PodDisruptionBudget",
+    ]
+
+
+def test_every_rendered_object_is_valid_for_the_cluster_version(rendered: Objects, default_app: Synthesized) -> None:
+    for obj in rendered:
+        assert kubernetes_errors(obj, default_app.config.kubernetes_version) == [], obj["kind"]
+
+
+def test_deployment_reads_this_stacks_queue(rendered: Objects, default_app: Synthesized) -> None:
+    (queue_id,) = default_app.resources("cluster", "AWS::SQS::Queue")
+    env = _env(_one(rendered, "Deployment"))
+    assert env["ENABLE_SQS_TERMINATION_DRAINING"] == "true"
+    # A queue's Ref is its URL.
+    assert env["QUEUE_URL"] == f"<Ref:{queue_id}>"
+    assert env["AWS_REGION"] == default_app.config.region
+    assert env["CHECK_TAG_BEFORE_DRAINING"] == "true"
+    assert env["MANAGED_TAG"] == "aws-node-termination-handler/managed"
+
+
+def test_pods_use_the_service_account_that_has_the_pod_identity_association(
+    rendered: Objects, default_app: Synthesized
+) -> None:
+    association = _nth_association(default_app)
+    deployment = _one(rendered, "Deployment")
+    assert deployment["metadata"]["namespace"] == association["Namespace"]
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == association["ServiceAccount"]
+    (subject,) = _one(rendered, "ClusterRoleBinding")["subjects"]
+    assert (subject["name"], subject["namespace"]) == (association["ServiceAccount"], association["Namespace"])
+    # podnet creates that ServiceAccount before the chart, so pods find the association when they are created.
+    (service_account,) = [
+        doc
+        for resource in default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource").values()
+        for doc in render_json(resource["Properties"]["Manifest"])
+        if doc["kind"] == "ServiceAccount" and doc["metadata"]["name"] == association["ServiceAccount"]
+    ]
+    assert service_account["metadata"]["namespace"] == association["Namespace"]
+
+
+def test_two_replicas_spread_over_nodes_with_a_disruption_budget(rendered: Objects) -> None:
+    deployment = _one(rendered, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    (spread,) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert (spread["topologyKey"], spread["maxSkew"], spread["whenUnsatisfiable"]) == (
+        "kubernetes.io/hostname",
+        1,
+        "DoNotSchedule",
+    )
+    assert spread["labelSelector"]["matchLabels"].items() <= pod_labels.items(), "the spread must select NTH's pods"
+    budget = _one(rendered, "PodDisruptionBudget")
+    assert budget["spec"]["maxUnavailable"] == 1
+    assert budget["spec"]["selector"] == deployment["spec"]["selector"]
+
+
+def test_chart_is_the_packaged_file_deployed_as_an_asset_without_waiting(default_app: Synthesized) -> None:
+    chart = default_app.helm_chart(RELEASE)
+    # The asset's object key is the CDK fingerprint of its source: the file the tests above render.
+    url = chart["ChartAssetURL"]["Fn::Sub"]
+    assert (
+        url
+        == f"s3://cdk-hnb659fds-assets-${{AWS::AccountId}}-us-east-1/{FileSystem.fingerprint(str(chart_path()))}.tgz"
+    )
+    assert "Repository" not in chart and "Chart" not in chart and "Version" not in chart
+    assert "Wait" not in chart, "no nodes exist at install time: waiting for pods would time out"
+    assert chart["Namespace"] == "kube-system"
+
+
+def _nth_policy(app: Synthesized) -> list[dict[str, Any]]:
+    (role_id,) = [
+        lid
+        for lid in app.resources("cluster", "AWS::IAM::Role")
+        if lid.startswith("NodeTerminationHandlerServiceAccount")
+    ]
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in app.resources("cluster", "AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
+    assert _nth_association(app)["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    return list(policy)
+
+
+def test_permissions_are_exact_actions_on_this_queue_and_these_groups(default_app: Synthesized) -> None:
+    statements = _nth_policy(default_app)
+    (queue_id,) = default_app.resources("cluster", "AWS::SQS::Queue")
+    groups = default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup")
+    granted = {
+        action: render(s["Resource"])
+        for s in statements
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert all("*" not in action for action in granted), "no wildcard actions"
+    assert granted == {
+        "sqs:ReceiveMessage": f"<{queue_id}.Arn>",
+        "sqs:DeleteMessage": f"<{queue_id}.Arn>",
+        "ec2:DescribeInstances": "*",
+        "autoscaling:CompleteLifecycleAction": next(
+            f"arn:aws:autoscaling:us-east-1:<Ref:AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<Ref:{lid}>"
+            for lid in groups
+        ),
+    }
+    assert all(s["Effect"] == "Allow" for s in statements)
+
+
+def test_every_node_group_has_a_terminating_hook_and_the_managed_tag(default_app: Synthesized) -> None:
+    groups = default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup")
+    hooks = [h["Properties"] for h in default_app.resources("cluster", "AWS::AutoScaling::LifecycleHook").values()]
+    assert groups and len(hooks) == len(groups)
+    for lid, group in groups.items():
+        (hook,) = [h for h in hooks if h["AutoScalingGroupName"] == {"Ref": lid}]
+        assert hook["LifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
+        assert hook["DefaultResult"] == "CONTINUE"
+        assert isinstance(hook["HeartbeatTimeout"], int)
+        # Lifecycle actions reach the queue through the EventBridge rule only: no second message per termination.
+        assert "NotificationTargetARN" not in hook and "RoleARN" not in hook
+        tags = {t["Key"]: t for t in group["Properties"]["Tags"]}
+        # NTH checks the instance's tags, so the group must propagate it.
+        assert tags["aws-node-termination-handler/managed"]["PropagateAtLaunch"] is True
