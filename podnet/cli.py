@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from podnet.ipplan.eni_limits import eni_limits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, max_pods
+from podnet.preflight import command as preflight
 
 if TYPE_CHECKING:
     from podnet.plan import Plan
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--config", metavar="FILE", help="JSON or YAML settings overriding cdk.json's context")
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(run=_plan)
+    preflight.add_parser(commands)
     return parser
 
 
