@@ -132,6 +132,14 @@ def test_an_environment_is_checked_in_its_own_region(endpoint: str, tmp_path: Pa
     assert unknown.stderr == "podnet: --environment qa: no such environment; defined: dev, prod\n"
 
 
+def test_a_pipeline_configuration_defers_to_each_environment(tmp_path: Path) -> None:
+    """make deploy CONFIG=examples/pipeline.json deploys only the pipeline: nothing to check with these credentials."""
+    config = json.loads((REPO_ROOT / "examples" / "pipeline.json").read_text())
+    done = preflight(tmp_path, _environment("http://127.0.0.1:9"), config=config)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert "run podnet preflight --environment NAME with each environment's credentials" in done.stderr
+
+
 def test_credentials_for_another_account_cannot_run(endpoint: str, tmp_path: Path) -> None:
     done = preflight(tmp_path, _environment(endpoint), config={"account": "111111111111"})
     assert (done.returncode, done.stdout) == (2, "")
