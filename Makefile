@@ -8,9 +8,12 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_CLI_TELEMETRY := false
 CDK := cdk --no-notices --no-version-reporting
 CONFIG ?=
+# make deploy runs podnet preflight first (read-only account checks); PREFLIGHT=0 skips it, ENVIRONMENT=NAME checks one.
+PREFLIGHT ?= 1
+ENVIRONMENT ?=
 CDK_CONFIG := $(if $(CONFIG),--context podnet:configFile=$(abspath $(CONFIG)))
 
-.PHONY: setup synth test lint plan bootstrap diff deploy destroy bench clean
+.PHONY: setup synth test lint plan preflight bootstrap diff deploy destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -32,6 +35,9 @@ synth: setup
 plan: setup
 	$(BIN)/podnet plan $(if $(CONFIG),--config $(CONFIG))
 
+preflight: setup
+	$(BIN)/podnet preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT))
+
 test: setup
 	$(BIN)/python -m pytest
 
@@ -48,6 +54,9 @@ diff: setup
 	$(CDK) diff $(CDK_CONFIG)
 
 deploy: setup
+ifneq ($(PREFLIGHT),0)
+	$(BIN)/podnet preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT))
+endif
 	$(CDK) deploy --all $(CDK_CONFIG)
 
 destroy: setup

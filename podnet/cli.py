@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from podnet.ipplan.eni_limits import eni_limits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, max_pods
+from podnet.preflight import command as preflight
 
 if TYPE_CHECKING:
     from podnet.plan import Plan
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--environment", metavar="NAME", help="plan only this environment's merged configuration")
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(run=_plan)
+    preflight.add_parser(commands)
     return parser
 
 

@@ -19,11 +19,16 @@ ACKNOWLEDGED = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
     "AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*]",
+    # Teardown cleanup (podnet/constructs/teardown_cleanup.py): Describe* has no resource-level permissions; the
+    # deletes are conditioned to the pod subnets / this VPC and cluster tag; the provider invokes the function.
+    "AwsSolutions-IAM5[Resource::*]",
+    "AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:<AWS::AccountId>:network-interface/*]",
+    "AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:<AWS::AccountId>:security-group/*]",
+    "AwsSolutions-IAM5[Resource::<TeardownCleanupFunction413AD86A.Arn>:*]",
     "AwsSolutions-L1",
     # Node lifecycle: the termination queue has no DLQ; NTH's DescribeInstances and its one group's ARN (the
     # group id is a wildcard); the kubectl provider reading the NTH chart asset.
     "AwsSolutions-SQS3",
-    "AwsSolutions-IAM5[Resource::*]",
     "AwsSolutions-IAM5[Resource::arn:aws:autoscaling:us-east-1:<AWS::AccountId>:autoScalingGroup:*:"
     "autoScalingGroupName/<SpotNodesASG3092897E>]",
     "AwsSolutions-IAM5[Action::s3:GetBucket*]",

@@ -11,6 +11,7 @@ from podnet.config.model import PodnetConfig
 from podnet.constructs.existing_vpc import ExistingVpc
 from podnet.constructs.planned_ip_addresses import PlannedIpAddresses
 from podnet.constructs.pod_subnets import PodSubnets
+from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.ipplan.carving import carve_node_subnets
 from podnet.nag import acknowledge
 
@@ -37,6 +38,13 @@ class NetworkStack(Stack):
             pod_cidr=config.pod_cidr,
             subnet_cidrs=config.pod_subnet_cidrs,
             node_subnets=self.node_subnets,
+            cluster_name=config.cluster_name,
+        )
+        TeardownCleanup(
+            self,
+            "TeardownCleanup",
+            vpc=self.vpc,
+            pod_subnets=list(self.pod_subnets.subnets.values()),
             cluster_name=config.cluster_name,
         )
         acknowledge(
