@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from podnet.config.errors import ConfigError
-from podnet.config.model import NodesConfig, PipelineConfig, PodnetConfig
+from podnet.config.model import IpAlarmsConfig, NodesConfig, PipelineConfig, PodnetConfig
 
 CONTEXT_KEY = "podnet"
 CONFIG_FILE_CONTEXT_KEY = "podnet:configFile"
@@ -42,11 +42,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 #: Settings groups merge key by key; every other value, maps such as ``podSubnets`` included, is replaced whole
 #: (an override that lists two pod subnets means exactly those two).
-MERGED_GROUPS = ("nodes", "pipeline")
+MERGED_GROUPS = ("nodes", "pipeline", "ipAlarms")
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Override wins key by key; the settings groups (``nodes``, ``pipeline``) merge one level deeper."""
+    """Override wins key by key; the settings groups (``nodes``, ``pipeline``, ``ipAlarms``) merge one level deeper."""
     merged = dict(base)
     for key, value in override.items():
         if key in MERGED_GROUPS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
@@ -89,6 +89,6 @@ def describe(problem: Mapping[str, Any]) -> str:
 
 
 def _known_keys(parent: list[str]) -> list[str]:
-    models: dict[str, type[BaseModel]] = {"nodes": NodesConfig, "pipeline": PipelineConfig}
+    models: dict[str, type[BaseModel]] = {"nodes": NodesConfig, "pipeline": PipelineConfig, "ipAlarms": IpAlarmsConfig}
     model = models.get(".".join(parent), PodnetConfig)
     return [field.alias or name for name, field in model.model_fields.items()]

@@ -41,6 +41,16 @@ class NodesConfig(_Settings):
     on_demand_base_capacity: int = Field(default=0, ge=0)
 
 
+class IpAlarmsConfig(_Settings):
+    """CloudWatch alarms on the free IPs of each pod subnet (see podnet.constructs.pod_ip_alarms)."""
+
+    enabled: bool = True
+    #: A pod subnet's alarm fires when less than this share of its usable IPs is free.
+    min_free_percent: float = Field(default=20, gt=0, lt=100)
+    #: SNS topic the alarms notify (ALARM and OK); none: the alarms only change state.
+    topic_arn: str | None = None
+
+
 class PipelineConfig(_Settings):
     """The CodePipeline that deploys the environments wave by wave (see podnet.config.environments)."""
 
@@ -77,6 +87,7 @@ class PodnetConfig(_Settings):
     max_pods_cap: int = Field(default=110, ge=1)
     prefix_delegation: bool = False
     nodes: NodesConfig = NodesConfig()
+    ip_alarms: IpAlarmsConfig = IpAlarmsConfig()
     #: Environment name -> raw overrides of the settings above (merged onto them, then validated alike).
     environments: dict[str, dict[str, Any]] | None = None
     pipeline: PipelineConfig | None = None

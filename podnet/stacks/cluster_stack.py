@@ -16,6 +16,7 @@ from podnet.charts.aws_auth_chart import AwsAuthChart
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
+from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
@@ -118,6 +119,16 @@ class ClusterStack(Stack):
         )
         # The point of podnet: no node joins before custom networking is complete, so none needs recycling.
         self.nodes.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, aws_auth)
+        if config.ip_alarms.enabled:
+            PodIpAlarms(
+                self,
+                "PodIpAlarms",
+                cluster_name=config.cluster_name,
+                pod_subnet_ids={zone: pod_subnets[zone].attr_subnet_id for zone in node_zones},
+                pod_subnet_cidrs=config.pod_subnet_cidrs,
+                min_free_percent=config.ip_alarms.min_free_percent,
+                topic_arn=config.ip_alarms.topic_arn,
+            )
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(
