@@ -14,7 +14,7 @@ from podnet.config.validation import validate
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.functions.pod_ip_metrics import handler as pod_ip_metrics
 from tests.support.cfn_tokens import render, render_json
-from tests.support.synth import Synthesized
+from tests.support.synth import Synthesized, SynthesizedPipeline
 
 TOPIC = "arn:aws:sns:us-east-1:111111111111:platform-pager"
 SUBNETS = {"us-east-1a": "subnet-0aaaaaaaaaaaaaaaa", "us-east-1b": "subnet-0bbbbbbbbbbbbbbbb"}
@@ -244,3 +244,18 @@ def test_cluster_stack_alarms_use_the_default_settings(default_app: Synthesized)
     alarms = default_app.resources("cluster", "AWS::CloudWatch::Alarm").values()
     assert {a["Properties"]["Threshold"] for a in alarms if a["Properties"]["MetricName"] == "FreePodIpPercent"} == {20}
     assert not any("AlarmActions" in a["Properties"] for a in alarms)
+
+
+def test_each_environment_gets_its_own_alarm_settings(pipeline_app: SynthesizedPipeline) -> None:
+    """examples/pipeline.json: dev turns the alarms off, prod pages its on-call topic below 25%."""
+    dev, prod = pipeline_app.stages["dev"]["cluster"], pipeline_app.stages["prod"]["cluster"]
+    assert pipeline_app.resources(dev, "AWS::CloudWatch::Alarm") == {}
+    assert not [f for f in pipeline_app.resources(dev, "AWS::Lambda::Function") if f.startswith("PodIpAlarms")]
+    alarms = pipeline_app.resources(prod, "AWS::CloudWatch::Alarm").values()
+    topic = "arn:aws:sns:us-east-1:333333333333:platform-oncall"
+    assert [a["Properties"]["Threshold"] for a in alarms if a["Properties"]["MetricName"] == "FreePodIpPercent"] == [
+        25,
+        25,
+        25,
+    ]
+    assert all(a["Properties"]["AlarmActions"] == a["Properties"]["OKActions"] == [topic] for a in alarms)
