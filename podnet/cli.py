@@ -1,8 +1,8 @@
-"""The ``podnet`` command: max pods per instance type and the IP plan of a configuration.
+"""The ``podnet`` command: max pods per instance type, the IP plan of a configuration, live pod-IP usage.
 
 It imports no aws-cdk-lib (only ``podnet.config`` and ``podnet.ipplan``), so it answers in a fraction of a
 second, without node or a synth. ``max-pods`` does not even load pydantic: ``plan`` imports the
-configuration code when it runs.
+configuration code when it runs, ``usage`` boto3.
 """
 
 import argparse
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from podnet.plan import Plan
 
 DEFAULT_CAP = 110
+DEFAULT_MIN_FREE_PERCENT = 20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +67,21 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(run=_plan)
     preflight.add_parser(commands)
+
+    usage = commands.add_parser(
+        "usage",
+        help="free pod IPs per zone of a deployed cluster",
+        description="Read a cluster stack's CustomNetworking output and its pod subnets' free IPs (AWS credentials"
+        " from the usual places). Exit 0: every zone has at least --min-free-percent free; 1: one has less;"
+        " 2: the report could not be made.",
+    )
+    usage.add_argument("--stack", required=True, help="podnet's cluster stack, e.g. podnet-cluster")
+    usage.add_argument("--region", help="default: AWS_REGION, then your AWS profile's region")
+    usage.add_argument("--format", choices=("table", "json"), default="table")
+    usage.add_argument(
+        "--min-free-percent", type=_percent, default=DEFAULT_MIN_FREE_PERCENT, metavar="N", help="default: %(default)s"
+    )
+    usage.set_defaults(run=_usage)
     return parser
 
 
@@ -76,6 +92,16 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number; use --no-cap for no ceiling")
+    return value
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage; use a number from 0 to 100")
     return value
 
 
@@ -128,6 +154,18 @@ def _environment_plan(plans: dict[str, "Plan"], name: str, has_environments: boo
     if name not in plans:
         raise ConfigError(f"--environment {name}: no such environment; defined: {', '.join(plans)}")
     return plans[name]
+
+
+def _usage(args: argparse.Namespace) -> int:
+    from podnet.usage import UsageError, read_usage  # loads boto3: only this command pays for it
+
+    try:
+        usage = read_usage(args.stack, args.region)
+    except UsageError as error:
+        print(f"podnet: {error}", file=sys.stderr)
+        return 2
+    print(usage.to_json() if args.format == "json" else usage.to_table(args.min_free_percent))
+    return 1 if usage.below(args.min_free_percent) else 0
 
 
 def _table(plan: "Plan") -> str:

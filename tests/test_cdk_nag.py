@@ -19,7 +19,7 @@ ACKNOWLEDGED = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
     "AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*]",
-    # Teardown cleanup (podnet/constructs/teardown_cleanup.py): Describe* has no resource-level permissions; the
+    # Teardown cleanup and PodIpAlarms: Describe* and PutMetricData (namespace-conditioned) have no resource ARNs; the
     # deletes are conditioned to the pod subnets / this VPC and cluster tag; the provider invokes the function.
     "AwsSolutions-IAM5[Resource::*]",
     "AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:<AWS::AccountId>:network-interface/*]",

@@ -10,7 +10,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from podnet.config.errors import ConfigError
-from podnet.config.model import ExistingSubnet, ExistingVpcConfig, NodesConfig, PipelineConfig, PodnetConfig
+from podnet.config.model import (
+    ExistingSubnet,
+    ExistingVpcConfig,
+    IpAlarmsConfig,
+    NodesConfig,
+    PipelineConfig,
+    PodnetConfig,
+)
 
 CONTEXT_KEY = "podnet"
 CONFIG_FILE_CONTEXT_KEY = "podnet:configFile"
@@ -42,11 +49,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 #: Settings groups merge key by key; every other value, maps such as ``podSubnets`` included, is replaced whole
 #: (an override that lists two pod subnets means exactly those two).
-MERGED_GROUPS = ("nodes", "pipeline")
+MERGED_GROUPS = ("nodes", "pipeline", "ipAlarms")
 
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Override wins key by key; the settings groups (``nodes``, ``pipeline``) merge one level deeper."""
+    """Override wins key by key; the settings groups (``nodes``, ``pipeline``, ``ipAlarms``) merge one level deeper."""
     merged = dict(base)
     for key, value in override.items():
         if key in MERGED_GROUPS and isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
@@ -96,6 +103,7 @@ def _known_keys(parent: list[str]) -> list[str]:
         "nodes": NodesConfig,
         "pipeline": PipelineConfig,
         "existingVpc": ExistingVpcConfig,
+        "ipAlarms": IpAlarmsConfig,
     }
     in_node_subnets = len(parent) == 3 and parent[:2] == ["existingVpc", "nodeSubnets"]
     model = ExistingSubnet if in_node_subnets else models.get(".".join(parent), PodnetConfig)

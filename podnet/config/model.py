@@ -41,6 +41,16 @@ class NodesConfig(_Settings):
     on_demand_base_capacity: int = Field(default=0, ge=0)
 
 
+class IpAlarmsConfig(_Settings):
+    """CloudWatch alarms on the free IPs of each pod subnet (see podnet.constructs.pod_ip_alarms)."""
+
+    enabled: bool = True
+    #: A pod subnet's alarm fires when less than this share of its usable IPs is free.
+    min_free_percent: float = Field(default=20, gt=0, lt=100)
+    #: SNS topic the alarms notify (ALARM and OK); none: the alarms only change state.
+    topic_arn: str | None = None
+
+
 class PipelineConfig(_Settings):
     """The CodePipeline that deploys the environments wave by wave (see podnet.config.environments)."""
 
@@ -105,6 +115,8 @@ class PodnetConfig(_Settings):
     #: How nodes and people get into the cluster: API_AND_CONFIG_MAP honours the aws-auth ConfigMap (podnet
     #: writes it for the nodes); API uses access entries only (the nodes get an EC2_LINUX entry).
     authentication_mode: AuthenticationMode = "API_AND_CONFIG_MAP"
+    #: Pod-subnet free-IP metrics and alarms.
+    ip_alarms: IpAlarmsConfig = IpAlarmsConfig()
     #: Environment name -> raw overrides of the settings above (merged onto them, then validated alike).
     environments: dict[str, dict[str, Any]] | None = None
     pipeline: PipelineConfig | None = None

@@ -48,6 +48,7 @@ UNASSIGNABLE = (
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 ACCOUNT = re.compile(r"\d{12}")
+SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}")
 IAM_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
 
 
@@ -108,6 +109,7 @@ def validate(config: PodnetConfig) -> list[str]:
     _check_pod_subnets(config)
     types = _check_instance_types(config)
     _check_node_sizes(config)
+    _check_ip_alarms(config)
     return _warnings(config, types)
 
 
@@ -308,6 +310,15 @@ def _check_node_sizes(config: PodnetConfig) -> None:
         raise ConfigError(
             f"nodes.onDemandBaseCapacity {nodes.on_demand_base_capacity} is above maxSize {nodes.max_size};"
             " lower it or raise maxSize"
+        )
+
+
+def _check_ip_alarms(config: PodnetConfig) -> None:
+    topic = config.ip_alarms.topic_arn
+    if topic is not None and not SNS_TOPIC_ARN.fullmatch(topic):
+        raise ConfigError(
+            f"ipAlarms.topicArn {topic!r} is not an SNS topic ARN; use arn:aws:sns:<region>:<12-digit account>:<topic>"
+            " or leave it out"
         )
 
 

@@ -1,4 +1,5 @@
-"""Code that runs in AWS Lambda, one folder per function (each folder is that function's whole asset).
+"""Code that runs in AWS Lambda, one folder per function, packaged as it is (``aws_lambda.Code.from_asset``).
 
-A function imports nothing from podnet: Lambda has only its own folder (checked by lint-imports).
+A function's folder must stand alone: Lambda gets only its files and the runtime's boto3, so nothing here imports
+podnet (checked by ``lint-imports``).
 """

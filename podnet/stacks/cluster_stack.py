@@ -18,6 +18,7 @@ from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking
 from podnet.constructs.aws_node_pod_identity import AwsNodePodIdentity
 from podnet.constructs.node_access import NodeAccess
 from podnet.constructs.node_termination_handler import NodeTerminationHandler
+from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.ipplan.architecture import architecture
@@ -131,6 +132,16 @@ class ClusterStack(Stack):
             aws_node.patch, eni_configs, *node_access.grants, aws_node_identity.association, aws_node_identity.agent
         )
         self.termination_handler.manage(self.nodes.auto_scaling_group)
+        if config.ip_alarms.enabled:
+            PodIpAlarms(
+                self,
+                "PodIpAlarms",
+                cluster_name=config.cluster_name,
+                pod_subnet_ids={zone: pod_subnets[zone].attr_subnet_id for zone in node_zones},
+                pod_subnet_cidrs=config.pod_subnet_cidrs,
+                min_free_percent=config.ip_alarms.min_free_percent,
+                topic_arn=config.ip_alarms.topic_arn,
+            )
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(

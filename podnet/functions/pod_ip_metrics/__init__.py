@@ -1,0 +1,1 @@
+"""Free IPs of each pod subnet as CloudWatch metrics (see ``handler``)."""
