@@ -16,7 +16,9 @@ from podnet.charts.aws_auth_chart import AwsAuthChart
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
-from podnet.constructs.spot_node_group import SpotNodeGroup
+from podnet.constructs.cluster_autoscaler import ClusterAutoscaler
+from podnet.constructs.node_launch_template import NodeLaunchTemplate
+from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
 from podnet.nag import acknowledge, iam5, managed_policy, rule
@@ -100,13 +102,12 @@ class ClusterStack(Stack):
         aws_node = AwsNodeCustomNetworking(
             self, "AwsNodeCustomNetworking", cluster=self.cluster, prefix_delegation=config.prefix_delegation
         )
-        self.nodes = SpotNodeGroup(
+        # Construct id "SpotNodes" keeps the node role's and launch template's logical ids of the single-group era.
+        self.node_template = NodeLaunchTemplate(
             self,
             "SpotNodes",
             cluster=self.cluster,
             cluster_name=config.cluster_name,
-            nodes=config.nodes,
-            subnets=[network.node_subnets[zone] for zone in node_zones],
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.nodes.instance_types[0]),
             service_cidr=str(config.service_cidr),
@@ -114,10 +115,38 @@ class ClusterStack(Stack):
             cni_fingerprint=self._cni_fingerprint(config),
         )
         aws_auth = self.cluster.add_cdk8s_chart(
-            "AwsAuth", AwsAuthChart(charts, "aws-auth", node_role_arn=self.nodes.role.role_arn)
+            "AwsAuth", AwsAuthChart(charts, "aws-auth", node_role_arn=self.node_template.role.role_arn)
         )
-        # The point of podnet: no node joins before custom networking is complete, so none needs recycling.
-        self.nodes.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, aws_auth)
+        #: One spot group per node zone; what applies to every group (tags, hooks, dependencies) iterates over it.
+        self.node_groups = [
+            SpotNodeGroup(
+                self,
+                f"SpotNodes{zone_construct_id(zone)}",
+                vpc=self.cluster.vpc,
+                cluster_name=config.cluster_name,
+                zone=zone,
+                subnet=network.node_subnets[zone],
+                launch_template=self.node_template.launch_template,
+                instance_types=config.nodes.instance_types,
+                sizes=sizes,
+                fixed_size=not config.nodes.autoscaler,
+                max_pods=config.node_max_pods,
+            )
+            for zone, sizes in config.node_group_sizes.items()
+        ]
+        for group in self.node_groups:
+            # The point of podnet: no node joins before custom networking is complete, so none needs recycling.
+            group.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, aws_auth)
+        if config.nodes.autoscaler:
+            ClusterAutoscaler(
+                self,
+                "ClusterAutoscaler",
+                cluster=self.cluster,
+                cluster_name=config.cluster_name,
+                kubernetes_version=config.kubernetes_version,
+                region=config.region,
+                node_groups=self.node_groups,
+            )
 
         CfnOutput(self, "ClusterName", value=self.cluster.cluster_name)
         CfnOutput(
