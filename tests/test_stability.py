@@ -70,3 +70,39 @@ def test_a_pod_cidr_change_does_move_the_cidr_association(default_app: Synthesiz
     changed = _changed(default_app, moved)
     assert changed[key] == "AWS::EC2::VPCCidrBlock"
     assert sorted(kind for kind in changed.values() if kind == "AWS::EC2::Subnet") == ["AWS::EC2::Subnet"] * 3
+
+
+#: Logical ids a cluster deployed before the per-zone groups has: none may change, or CloudFormation would replace
+#: it (a new node role would also change aws-auth). Only the single Auto Scaling group was replaced by one per zone.
+SINGLE_GROUP_ERA_IDS = {
+    "SpotNodesRole1C12A007": "AWS::IAM::Role",
+    "SpotNodesLaunchTemplateProfileA5331CCA": "AWS::IAM::InstanceProfile",
+    "SpotNodesLaunchTemplateADEB44B5": "AWS::EC2::LaunchTemplate",
+    "ClusterEB0386A7": "AWS::EKS::Cluster",
+    "ClusterEniConfigs7AD6D500": "Custom::AWSCDK-EKS-KubernetesResource",
+    "ClusterAwsAuth1E3E7BB0": "Custom::AWSCDK-EKS-KubernetesResource",
+    "AwsNodeCustomNetworkingPatch06A63055": "Custom::AWSCDK-EKS-KubernetesPatch",
+}
+
+
+def test_per_zone_groups_keep_the_ids_of_everything_but_the_group(default_app: Synthesized) -> None:
+    resources = default_app.cluster["Resources"]
+    assert {lid: resources[lid]["Type"] for lid in SINGLE_GROUP_ERA_IDS if lid in resources} == SINGLE_GROUP_ERA_IDS
+    assert "SpotNodesASG3092897E" not in resources
+
+
+def test_turning_the_autoscaler_off_touches_only_node_groups_and_its_own_resources(
+    default_app: Synthesized, no_autoscaler_app: Synthesized
+) -> None:
+    for resource_type in (*MUST_NOT_CHANGE, "AWS::EC2::LaunchTemplate"):
+        kept = _of_type(no_autoscaler_app, resource_type)
+        assert kept, f"no {resource_type} to compare"
+        assert {key: r for key, r in _of_type(default_app, resource_type).items() if key in kept} == kept
+    changed = _changed(default_app, no_autoscaler_app)
+    groups = {key for key, kind in changed.items() if kind == "AWS::AutoScaling::AutoScalingGroup"}
+    assert len(groups) == 3
+    removed = {key for key in changed if key not in _resources(no_autoscaler_app)}
+    assert {key for key in changed if key not in groups} - removed == {
+        ("cluster", "ClusterKubectlProviderHandlerServiceRoleDefaultPolicy77317198")  # no chart asset to read
+    }
+    assert all(key[1].startswith(("ClusterAutoscaler", "ClusterEksPodIdentityAgent")) for key in removed)
