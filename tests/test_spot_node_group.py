@@ -15,8 +15,12 @@ def _one(app: Synthesized, resource_type: str) -> tuple[str, dict[str, Any]]:
 
 
 def evaluate_max_pods(expression: str, enis: int, ips_per_eni: int) -> int:
-    """Run the expression in a real CEL engine with nodeadm's variables."""
-    environment = celpy.Environment()
+    """Run the expression in a real CEL engine with nodeadm's variables.
+
+    The compiled runner, as in tests/test_max_pods.py: with cel-python 0.5, an evaluation by the default
+    (interpreted) runner before any compiled one breaks every later CompiledRunner in the process.
+    """
+    environment = celpy.Environment(runner_class=celpy.CompiledRunner)
     program = environment.program(environment.compile(expression))
     activation = {
         "default_enis": celpy.celtypes.IntType(enis),
