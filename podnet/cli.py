@@ -192,12 +192,42 @@ def _table(plan: "Plan") -> str:
             f"cluster {plan.cluster_name}: existing VPC {plan.vpc_id}, podCidr {plan.pod_cidr},"
             f" serviceCidr {plan.service_cidr}\nVPC blocks: {blocks}"
         )
+    groups = [("node group", "min", "desired", "max", "on-demand", "pods/node", "pod capacity")]
+    groups += [
+        (
+            group.zone,
+            str(group.min_size),
+            "auto" if group.desired_size is None else str(group.desired_size),
+            str(group.max_size),
+            str(group.on_demand_base_capacity),
+            str(group.max_pods),
+            str(group.pod_capacity),
+        )
+        for group in plan.node_groups
+    ]
+    groups.append(
+        (
+            "total",
+            str(sum(group.min_size for group in plan.node_groups)),
+            "auto" if plan.autoscaler else str(sum(group.desired_size or 0 for group in plan.node_groups)),
+            str(sum(group.max_size for group in plan.node_groups)),
+            str(sum(group.on_demand_base_capacity for group in plan.node_groups)),
+            "",
+            str(plan.pod_capacity),
+        )
+    )
+    scaling = (
+        "the Cluster Autoscaler sets each group's size between its min and max"
+        if plan.autoscaler
+        else "fixed sizes (nodes.autoscaler is false)"
+    )
     capacity = (
         f"pod capacity at maxSize {plan.max_size}: {plan.pod_capacity}"
-        f" (min of {plan.pod_ips} pod IPs and {plan.max_size} nodes x {plan.smallest_max_pods} pods)"
+        f" (per group, the min of its zone's pod IPs and its max nodes x pods per node)"
     )
     types = [("instance type", "max pods"), *((t.name, str(t.max_pods)) for t in plan.instance_types)]
-    lines = [header, "", *_columns(rows), "", *_columns(types), "", capacity]
+    lines = [header, "", *_columns(rows), "", *_columns(types), ""]
+    lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity]
     lines += [f"warning: {warning}" for warning in plan.warnings]
     return "\n".join(lines)
 

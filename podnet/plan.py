@@ -1,4 +1,4 @@
-"""The IP plan of a configuration: subnets per AZ, max pods per instance type, pod capacity at maxSize.
+"""The IP plan of a configuration: subnets per AZ, max pods per instance type, node groups, pod capacity at maxSize.
 
 What ``podnet plan`` prints, so a user sees before deploying whether the pods fit.
 """
@@ -52,6 +52,22 @@ class VpcBlockPlan:
 
 
 @dataclass(frozen=True)
+class NodeGroupPlan:
+    """One zone's spot group: its share of the ``nodes`` sizes and the pods it can run."""
+
+    zone: str
+    min_size: int
+    #: None with the Cluster Autoscaler, which sets the size (the group starts at min_size).
+    desired_size: int | None
+    max_size: int
+    on_demand_base_capacity: int
+    #: Pods every node of the group can run (the Cluster Autoscaler's scale-from-zero tag).
+    max_pods: int
+    #: Pods the group can run at max_size: limited by its nodes or by its zone's pod IPs.
+    pod_capacity: int
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything ``podnet plan`` shows."""
 
@@ -67,6 +83,8 @@ class Plan:
     zones: tuple[ZonePlan, ...]
     instance_types: tuple[InstanceTypePlan, ...]
     max_size: int
+    autoscaler: bool
+    node_groups: tuple[NodeGroupPlan, ...]
     warnings: tuple[str, ...]
 
     @property
@@ -81,8 +99,8 @@ class Plan:
 
     @property
     def pod_capacity(self) -> int:
-        """Pods the cluster can run at maxSize: limited by pod IPs or by nodes of the smallest type."""
-        return min(self.pod_ips, self.max_size * self.smallest_max_pods)
+        """Pods the cluster can run at maxSize: per zone's group, limited by its pod IPs or its nodes' max pods."""
+        return sum(group.pod_capacity for group in self.node_groups)
 
     def to_json(self) -> str:
         """The plan as a JSON document (camelCase keys, like the configuration)."""
@@ -110,6 +128,19 @@ class Plan:
             ],
             "instanceTypes": [{"name": t.name, "maxPods": t.max_pods} for t in self.instance_types],
             "maxSize": self.max_size,
+            "autoscaler": self.autoscaler,
+            "nodeGroups": [
+                {
+                    "zone": group.zone,
+                    "minSize": group.min_size,
+                    "desiredSize": group.desired_size,
+                    "maxSize": group.max_size,
+                    "onDemandBaseCapacity": group.on_demand_base_capacity,
+                    "maxPods": group.max_pods,
+                    "podCapacity": group.pod_capacity,
+                }
+                for group in self.node_groups
+            ],
             "podIps": self.pod_ips,
             "podCapacity": self.pod_capacity,
             "warnings": list(self.warnings),
@@ -133,9 +164,22 @@ def make_plan(config: PodnetConfig) -> Plan:
         if existing is None
         else tuple(VpcBlockPlan(block, new=False) for block in existing.cidr_blocks)
     ) + (VpcBlockPlan(config.pod_cidr, new=True),)
+    pod_subnets = config.pod_subnet_cidrs
     mode = config.max_pods_mode
     instance_types = tuple(
         InstanceTypePlan(name=name, max_pods=max_pods(_known(name), mode)) for name in config.nodes.instance_types
+    )
+    node_groups = tuple(
+        NodeGroupPlan(
+            zone=zone,
+            min_size=sizes.min_size,
+            desired_size=None if config.nodes.autoscaler else sizes.desired_size,
+            max_size=sizes.max_size,
+            on_demand_base_capacity=sizes.on_demand_base_capacity,
+            max_pods=config.node_max_pods,
+            pod_capacity=min(usable_ips(pod_subnets[zone]), sizes.max_size * config.node_max_pods),
+        )
+        for zone, sizes in config.node_group_sizes.items()
     )
     return Plan(
         cluster_name=config.cluster_name,
@@ -147,6 +191,8 @@ def make_plan(config: PodnetConfig) -> Plan:
         zones=_zones(config),
         instance_types=instance_types,
         max_size=config.nodes.max_size,
+        autoscaler=config.nodes.autoscaler,
+        node_groups=node_groups,
         warnings=tuple(warnings),
     )
 

@@ -42,3 +42,9 @@ def prefix_delegation_app() -> Synthesized:
 def pipeline_app() -> SynthesizedPipeline:
     """examples/pipeline.json: the pipeline stack and its dev and prod stages."""
     return synthesize_pipeline(PIPELINE_CONFIG_FILE)
+
+
+@pytest.fixture(scope="session")
+def no_autoscaler_app() -> Synthesized:
+    """nodes.autoscaler false: fixed-size groups, no Cluster Autoscaler."""
+    return synthesize(config_for({"nodes": {"autoscaler": False}}))

@@ -86,8 +86,11 @@ def valid_configs(draw: Draw) -> dict[str, Any]:
     arch = draw(st.sampled_from(("x86_64", "arm64")))
     types = [t for t in (PREFIX_TYPES if raw["prefixDelegation"] else MULTI_ENI_TYPES) if architecture(t) == arch]
     max_size = draw(st.integers(1, 30))
-    min_size = draw(st.integers(0, max_size))
+    autoscaler = draw(st.booleans())
+    # The Cluster Autoscaler runs on a node: with it, the cluster keeps at least one.
+    min_size = draw(st.integers(1 if autoscaler else 0, max_size))
     raw["nodes"] = {
+        "autoscaler": autoscaler,
         "instanceTypes": draw(st.lists(st.sampled_from(types), min_size=1, max_size=4, unique=True)),
         "minSize": min_size,
         "desiredSize": draw(st.integers(min_size, max_size)),

@@ -58,10 +58,11 @@ def test_no_node_role_has_the_cni_policy(default_app: Synthesized) -> None:
 
 
 def test_one_pod_identity_agent_add_on(default_app: Synthesized) -> None:
-    """aws-node's and NTH's associations share the cluster's one agent (a second add-on would fail to deploy)."""
+    """aws-node's, NTH's and CA's associations share the cluster's one agent (a second add-on would fail to deploy)."""
     (addon,) = default_app.resources("cluster", "AWS::EKS::Addon").values()
     assert addon["Properties"]["AddonName"] == "eks-pod-identity-agent"
-    assert len(default_app.resources("cluster", "AWS::EKS::PodIdentityAssociation")) == 2
+    # aws-node, NTH and the Cluster Autoscaler.
+    assert len(default_app.resources("cluster", "AWS::EKS::PodIdentityAssociation")) == 3
 
 
 def test_imds_hop_limit_stays_one(default_app: Synthesized) -> None:

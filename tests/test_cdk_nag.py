@@ -14,27 +14,37 @@ ACKNOWLEDGED = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]",
+    # On aws-node's Pod Identity role, no longer on the node role.
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
     "AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*]",
-    # Teardown cleanup and PodIpAlarms: Describe* and PutMetricData (namespace-conditioned) have no resource ARNs; the
-    # deletes are conditioned to the pod subnets / this VPC and cluster tag; the provider invokes the function.
+    # Describe* calls (teardown cleanup, NTH, the Cluster Autoscaler) and PutMetricData (PodIpAlarms, namespace-
+    # conditioned) have no resource ARNs; the cleanup's deletes are conditioned to the pod subnets / this VPC and
+    # cluster tag; its provider invokes the function.
     "AwsSolutions-IAM5[Resource::*]",
     "AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:<AWS::AccountId>:network-interface/*]",
     "AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:<AWS::AccountId>:security-group/*]",
     "AwsSolutions-IAM5[Resource::<TeardownCleanupFunction413AD86A.Arn>:*]",
-    "AwsSolutions-L1",
-    # Node lifecycle: the termination queue has no DLQ; NTH's DescribeInstances and its one group's ARN (the
-    # group id is a wildcard); the kubectl provider reading the NTH chart asset.
-    "AwsSolutions-SQS3",
-    "AwsSolutions-IAM5[Resource::arn:aws:autoscaling:us-east-1:<AWS::AccountId>:autoScalingGroup:*:"
-    "autoScalingGroupName/<SpotNodesASG3092897E>]",
+    # The kubectl provider reads packaged Helm charts from the CDK asset bucket (aws-cdk-lib's HelmChart grant).
     "AwsSolutions-IAM5[Action::s3:GetBucket*]",
     "AwsSolutions-IAM5[Action::s3:GetObject*]",
     "AwsSolutions-IAM5[Action::s3:List*]",
     "AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-us-east-1/*]",
+    "AwsSolutions-L1",
+    # Node lifecycle: the termination queue has no DLQ; NTH completes lifecycle actions of each zone's group, whose
+    # ARN has the group id as a wildcard.
+    "AwsSolutions-SQS3",
+    *(
+        "AwsSolutions-IAM5[Resource::arn:aws:autoscaling:us-east-1:<AWS::AccountId>:autoScalingGroup:*:"
+        f"autoScalingGroupName/<{group}>]"
+        for group in (
+            "SpotNodesUsEast1aGroupASG06F33A71",
+            "SpotNodesUsEast1bGroupASGA22574D6",
+            "SpotNodesUsEast1cGroupASG5C2D9074",
+        )
+    ),
 }
 
 

@@ -8,6 +8,17 @@ from tests.support.synth import Synthesized
 EXISTING_NETWORK_TYPES = Counter(
     {"AWS::EC2::VPCCidrBlock": 1, "AWS::EC2::Subnet": 3, "AWS::EC2::SubnetRouteTableAssociation": 3}
 )
+#: The delete-time cleanup of the pod subnets (tests/test_teardown_cleanup.py): its function, its provider's
+#: function, their roles, policies and log groups, and the custom resource itself.
+TEARDOWN_CLEANUP_TYPES = Counter(
+    {
+        "Custom::PodnetTeardownCleanup": 1,
+        "AWS::Lambda::Function": 2,
+        "AWS::IAM::Role": 2,
+        "AWS::IAM::Policy": 2,
+        "AWS::Logs::LogGroup": 2,
+    }
+)
 
 
 def _existing(app: Synthesized) -> Any:
@@ -17,9 +28,10 @@ def _existing(app: Synthesized) -> Any:
 
 
 def test_network_stack_creates_only_the_association_and_pod_subnets(existing_vpc_app: Synthesized) -> None:
-    """No VPC, gateways, NAT, route tables, flow logs or default-security-group handler: only what the issue lists."""
+    """No VPC, gateways, NAT, route tables, flow logs or default-security-group handler: only what the issue lists,
+    and the cleanup that lets `destroy` delete the pod subnets."""
     types = Counter(resource["Type"] for resource in existing_vpc_app.network["Resources"].values())
-    assert types == EXISTING_NETWORK_TYPES
+    assert types == EXISTING_NETWORK_TYPES + TEARDOWN_CLEANUP_TYPES
 
 
 def test_the_new_block_is_associated_with_the_existing_vpc_by_literal_id(existing_vpc_app: Synthesized) -> None:
@@ -54,8 +66,11 @@ def test_cluster_and_nodes_use_the_given_node_subnets(existing_vpc_app: Synthesi
     node_subnet_ids = [subnet.subnet_id for subnet in _existing(existing_vpc_app).node_subnets.values()]
     (cluster,) = existing_vpc_app.resources("cluster", "AWS::EKS::Cluster").values()
     assert cluster["Properties"]["ResourcesVpcConfig"]["SubnetIds"] == node_subnet_ids
-    (group,) = existing_vpc_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").values()
-    assert group["Properties"]["VPCZoneIdentifier"] == node_subnet_ids
+    groups = existing_vpc_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").values()
+    # One group per zone, each in its zone's node subnet.
+    assert sorted(subnet for group in groups for subnet in group["Properties"]["VPCZoneIdentifier"]) == sorted(
+        node_subnet_ids
+    )
     in_vpc = [
         function["Properties"]["VpcConfig"]
         for function in existing_vpc_app.resources("cluster", "AWS::Lambda::Function").values()

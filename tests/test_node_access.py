@@ -31,8 +31,10 @@ def _aws_auth_ids(app: Synthesized) -> list[str]:
 
 
 def _node_group_depends_on(app: Synthesized) -> set[str]:
-    (group,) = app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").values()
-    return set(group["DependsOn"])
+    """What every node group DependsOn (the groups of all zones alike)."""
+    groups = app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").values()
+    assert groups
+    return set.intersection(*(set(group["DependsOn"]) for group in groups))
 
 
 def test_api_mode_sets_the_mode_and_writes_no_aws_auth(existing_vpc_app: Synthesized) -> None:

@@ -1,7 +1,7 @@
 """NTH: the packaged chart rendered by the real helm with the values podnet synthesizes, and what it needs in AWS.
 
-The chart file is the one the HelmChart asset deploys (``chart_path()``); its bytes are the upstream package
-recorded in podnet/data/helm/SOURCES.md.
+The chart folder is the one the HelmChart asset deploys (``chart_directory(CHART_FILE)``), unpacked from the
+upstream package recorded in podnet/data/helm/SOURCES.md.
 """
 
 import hashlib
@@ -10,7 +10,8 @@ from typing import Any, cast
 import pytest
 from aws_cdk import FileSystem
 
-from podnet.constructs.node_termination_handler import CHART_FILE, RELEASE, chart_path
+from podnet.constructs.node_termination_handler import CHART_FILE, RELEASE, SERVICE_ACCOUNT
+from podnet.constructs.packaged_helm_chart import CHARTS, chart_directory
 from tests.support import REPO_ROOT
 from tests.support.cfn_tokens import render, render_json
 from tests.support.k8s_schema import kubernetes_errors
@@ -24,7 +25,7 @@ Objects = list[dict[str, Any]]
 def rendered(default_app: Synthesized) -> Objects:
     chart = default_app.helm_chart(RELEASE)
     return helm_template(
-        chart_path(),
+        chart_directory(CHART_FILE),
         release=chart["Release"],
         namespace=chart["Namespace"],
         values=chart["Values"],
@@ -46,13 +47,13 @@ def _nth_association(app: Synthesized) -> dict[str, Any]:
     (association,) = [
         cast(dict[str, Any], r["Properties"])
         for r in app.resources("cluster", "AWS::EKS::PodIdentityAssociation").values()
-        if r["Properties"]["ServiceAccount"] != "aws-node"
+        if r["Properties"]["ServiceAccount"] == SERVICE_ACCOUNT
     ]
     return association
 
 
 def test_chart_file_is_the_upstream_package_recorded_in_sources() -> None:
-    digest = hashlib.sha256(chart_path().read_bytes()).hexdigest()
+    digest = hashlib.sha256(CHARTS.joinpath(CHART_FILE).read_bytes()).hexdigest()
     sources = (REPO_ROOT / "podnet" / "data" / "helm" / "SOURCES.md").read_text()
     (row,) = [line for line in sources.splitlines() if line.startswith(f"| `{CHART_FILE}`")]
     assert digest in row
@@ -121,12 +122,11 @@ def test_two_replicas_spread_over_nodes_with_a_disruption_budget(rendered: Objec
 
 def test_chart_is_the_packaged_file_deployed_as_an_asset_without_waiting(default_app: Synthesized) -> None:
     chart = default_app.helm_chart(RELEASE)
-    # The asset's object key is the CDK fingerprint of its source: the file the tests above render.
+    # The asset's object key is the CDK fingerprint of its source: the folder the tests above render, zipped (the
+    # kubectl handler unzips chart assets).
     url = chart["ChartAssetURL"]["Fn::Sub"]
-    assert (
-        url
-        == f"s3://cdk-hnb659fds-assets-${{AWS::AccountId}}-us-east-1/{FileSystem.fingerprint(str(chart_path()))}.tgz"
-    )
+    fingerprint = FileSystem.fingerprint(str(chart_directory(CHART_FILE)))
+    assert url == f"s3://cdk-hnb659fds-assets-${{AWS::AccountId}}-us-east-1/{fingerprint}.zip"
     assert "Repository" not in chart and "Chart" not in chart and "Version" not in chart
     assert "Wait" not in chart, "no nodes exist at install time: waiting for pods would time out"
     assert chart["Namespace"] == "kube-system"
@@ -151,20 +151,21 @@ def test_permissions_are_exact_actions_on_this_queue_and_these_groups(default_ap
     statements = _nth_policy(default_app)
     (queue_id,) = default_app.resources("cluster", "AWS::SQS::Queue")
     groups = default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup")
-    granted = {
-        action: render(s["Resource"])
-        for s in statements
-        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-    }
+    granted: dict[str, set[str]] = {}
+    for s in statements:
+        resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+        for action in [s["Action"]] if isinstance(s["Action"], str) else s["Action"]:
+            granted.setdefault(action, set()).update(render(resource) for resource in resources)
     assert all("*" not in action for action in granted), "no wildcard actions"
+    assert len(groups) == 3
     assert granted == {
-        "sqs:ReceiveMessage": f"<{queue_id}.Arn>",
-        "sqs:DeleteMessage": f"<{queue_id}.Arn>",
-        "ec2:DescribeInstances": "*",
-        "autoscaling:CompleteLifecycleAction": next(
+        "sqs:ReceiveMessage": {f"<{queue_id}.Arn>"},
+        "sqs:DeleteMessage": {f"<{queue_id}.Arn>"},
+        "ec2:DescribeInstances": {"*"},
+        "autoscaling:CompleteLifecycleAction": {
             f"arn:aws:autoscaling:us-east-1:<Ref:AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<Ref:{lid}>"
             for lid in groups
-        ),
+        },
     }
     assert all(s["Effect"] == "Allow" for s in statements)
 

@@ -9,7 +9,7 @@ import pytest
 
 from podnet.config.errors import ConfigError
 from podnet.config.loading import load_config, parse_config
-from podnet.plan import InstanceTypePlan, VpcBlockPlan, make_plan, make_plans
+from podnet.plan import InstanceTypePlan, NodeGroupPlan, VpcBlockPlan, make_plan, make_plans
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 ORIGIN = EXAMPLES / "origin.json"
@@ -146,3 +146,42 @@ def test_plans_name_the_environment_of_an_error() -> None:
     raw["environments"]["prod"]["podCidr"] = "10.1.0.0/17"
     with pytest.raises(ConfigError, match=re.escape("podnet: environments.prod.podCidr 10.1.0.0/17 overlaps vpcCidr")):
         make_plans(parse_config(raw))
+
+
+def test_node_groups_one_per_zone_with_a_pod_subnet() -> None:
+    plan = make_plan(parse_config({"nodes": {"onDemandBaseCapacity": 1}}))
+    assert plan.autoscaler is True
+    assert plan.node_groups == (
+        NodeGroupPlan("us-east-1a", 1, None, 2, 1, max_pods=20, pod_capacity=40),
+        NodeGroupPlan("us-east-1b", 1, None, 2, 0, max_pods=20, pod_capacity=40),
+        NodeGroupPlan("us-east-1c", 0, None, 2, 0, max_pods=20, pod_capacity=40),
+    )
+    origin = make_plan(load_config({}, ORIGIN))
+    assert [(group.zone, group.min_size, group.max_size) for group in origin.node_groups] == [("us-east-1a", 2, 6)]
+
+
+def test_node_groups_without_the_autoscaler_keep_their_desired_size() -> None:
+    plan = make_plan(parse_config({"nodes": {"autoscaler": False, "desiredSize": 5, "maxSize": 7}}))
+    assert [(group.desired_size, group.max_size) for group in plan.node_groups] == [(2, 3), (2, 2), (1, 2)]
+    document = json.loads(plan.to_json())
+    assert document["autoscaler"] is False
+    assert document["nodeGroups"][0] == {
+        "zone": "us-east-1a",
+        "minSize": 1,
+        "desiredSize": 2,
+        "maxSize": 3,
+        "onDemandBaseCapacity": 0,
+        "maxPods": 20,
+        "podCapacity": 60,
+    }
+
+
+def test_a_zones_pod_ips_limit_only_its_own_group() -> None:
+    # us-east-1a's /27 (27 IPs) caps its group below 2 nodes x 20 pods; the /24 of us-east-1b does not.
+    raw = {"podSubnets": {"us-east-1a": "100.64.0.0/27", "us-east-1b": "100.64.1.0/24"}}
+    plan = make_plan(parse_config(raw))
+    assert [(group.zone, group.max_size, group.pod_capacity) for group in plan.node_groups] == [
+        ("us-east-1a", 3, 27),
+        ("us-east-1b", 3, 60),
+    ]
+    assert plan.pod_capacity == 87

@@ -1,4 +1,4 @@
-"""Spot nodes: joined only after custom networking is in place, with exact max pods, on AL2023."""
+"""Spot nodes: one group per zone, joined only after custom networking is in place, with exact max pods, on AL2023."""
 
 import json
 import re
@@ -7,6 +7,7 @@ from typing import Any
 import celpy
 
 from tests.support.cfn_tokens import render
+from tests.support.node_groups import node_groups, tags
 from tests.support.synth import Synthesized, config_for, synthesize
 
 
@@ -16,8 +17,12 @@ def _one(app: Synthesized, resource_type: str) -> tuple[str, dict[str, Any]]:
 
 
 def evaluate_max_pods(expression: str, enis: int, ips_per_eni: int) -> int:
-    """Run the expression in a real CEL engine with nodeadm's variables."""
-    environment = celpy.Environment()
+    """Run the expression in a real CEL engine with nodeadm's variables.
+
+    The compiled runner, as in tests/test_max_pods.py: with cel-python 0.5, an evaluation by the default
+    (interpreted) runner before any compiled one breaks every later CompiledRunner in the process.
+    """
+    environment = celpy.Environment(runner_class=celpy.CompiledRunner)
     program = environment.program(environment.compile(expression))
     activation = {
         "default_enis": celpy.celtypes.IntType(enis),
@@ -65,9 +70,9 @@ def test_every_node_group_waits_for_custom_networking_aws_auth_and_aws_node_iden
         if r["Properties"]["ServiceAccount"] == "aws-node"
     ]
     assert all(resources[lid]["Type"].startswith("Custom::") for lid in (patch_id, eni_id, auth_id))
-    groups = default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup")
-    assert groups
-    for group_id in groups:
+    groups = node_groups(default_app)
+    assert len(groups) == 3
+    for group_id, _ in groups.values():
         assert {patch_id, eni_id, auth_id, agent_id, association_id} <= _prerequisites(default_app.cluster, group_id)
 
 
@@ -88,32 +93,57 @@ def test_prerequisites_follow_references_and_depends_on() -> None:
 
 
 def test_mixed_instances_policy_is_all_spot_and_diversified(default_app: Synthesized) -> None:
-    _, group = _one(default_app, "AWS::AutoScaling::AutoScalingGroup")
-    properties = group["Properties"]
-    policy = properties["MixedInstancesPolicy"]
-    assert policy["InstancesDistribution"] == {
-        "OnDemandBaseCapacity": 0,
-        "OnDemandPercentageAboveBaseCapacity": 0,
-        "SpotAllocationStrategy": "price-capacity-optimized",
+    for _, group in node_groups(default_app).values():
+        properties = group["Properties"]
+        policy = properties["MixedInstancesPolicy"]
+        assert policy["InstancesDistribution"] == {
+            "OnDemandBaseCapacity": 0,
+            "OnDemandPercentageAboveBaseCapacity": 0,
+            "SpotAllocationStrategy": "price-capacity-optimized",
+        }
+        overrides = [o["InstanceType"] for o in policy["LaunchTemplate"]["Overrides"]]
+        assert overrides == list(default_app.config.nodes.instance_types)
+        assert len(overrides) >= 4
+        assert properties["CapacityRebalance"] is True
+        assert group["UpdatePolicy"]["AutoScalingRollingUpdate"]["MaxBatchSize"] == 1
+        assert tags(group)["kubernetes.io/cluster/podnet"] == ("owned", True)
+
+
+def test_groups_split_the_cluster_sizes_by_zone(default_app: Synthesized) -> None:
+    """minSize 2 / maxSize 6 over three zones; the autoscaler owns the desired size, so the template has none."""
+    sizes = {
+        zone: (
+            group["Properties"]["MinSize"],
+            group["Properties"].get("DesiredCapacity"),
+            group["Properties"]["MaxSize"],
+        )
+        for zone, (_, group) in node_groups(default_app).items()
     }
-    overrides = [o["InstanceType"] for o in policy["LaunchTemplate"]["Overrides"]]
-    assert overrides == list(default_app.config.nodes.instance_types)
-    assert len(overrides) >= 4
-    assert properties["CapacityRebalance"] is True
-    assert (properties["MinSize"], properties["DesiredCapacity"], properties["MaxSize"]) == ("2", "3", "6")
-    assert group["UpdatePolicy"]["AutoScalingRollingUpdate"]["MaxBatchSize"] == 1
-    tags = {t["Key"]: t for t in properties["Tags"]}
-    assert tags["kubernetes.io/cluster/podnet"]["Value"] == "owned"
-    assert tags["kubernetes.io/cluster/podnet"]["PropagateAtLaunch"] is True
+    assert sizes == {"us-east-1a": ("1", None, "2"), "us-east-1b": ("1", None, "2"), "us-east-1c": ("0", None, "2")}
+    for _, group in node_groups(default_app).values():
+        rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+        # CloudFormation rejects MinInstancesInService >= MaxSize.
+        assert rolling["MinInstancesInService"] < int(group["Properties"]["MaxSize"])
+        assert rolling["MinInstancesInService"] == int(group["Properties"]["MinSize"])
+
+
+def test_without_the_autoscaler_groups_keep_a_desired_size(no_autoscaler_app: Synthesized) -> None:
+    sizes = {
+        zone: (group["Properties"]["MinSize"], group["Properties"]["DesiredCapacity"], group["Properties"]["MaxSize"])
+        for zone, (_, group) in node_groups(no_autoscaler_app).items()
+    }
+    assert sizes == {"us-east-1a": ("1", "1", "2"), "us-east-1b": ("1", "1", "2"), "us-east-1c": ("0", "1", "2")}
+
+
+def test_groups_share_one_launch_template(default_app: Synthesized) -> None:
+    (template_id,) = default_app.resources("cluster", "AWS::EC2::LaunchTemplate")
+    for _, group in node_groups(default_app).values():
+        specification = group["Properties"]["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
+        assert specification["LaunchTemplateId"] == {"Ref": template_id}
 
 
 def test_nodes_run_only_in_zones_with_a_pod_subnet(origin_app: Synthesized) -> None:
-    _, group = _one(origin_app, "AWS::AutoScaling::AutoScalingGroup")
-    (subnet,) = group["Properties"]["VPCZoneIdentifier"]
-    export = subnet["Fn::ImportValue"]
-    network = origin_app.network
-    (output,) = [o for o in network["Outputs"].values() if o["Export"]["Name"] == export]
-    assert network["Resources"][output["Value"]["Ref"]]["Properties"]["AvailabilityZone"] == "us-east-1a"
+    assert list(node_groups(origin_app)) == ["us-east-1a"]
 
 
 def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Synthesized) -> None:

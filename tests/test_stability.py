@@ -4,12 +4,13 @@ CloudFormation replaces a VPC, subnet, CIDR association or EKS cluster whose log
 change, which would take every pod down. A node change may touch only the launch template and the Auto Scaling group.
 """
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from podnet.constructs import node_termination_handler
+from podnet.constructs import node_termination_handler, packaged_helm_chart
 from tests.support.synth import Synthesized, config_for, synthesize, synthesize_json
 
 STACKS = ("network", "cluster")
@@ -78,9 +79,16 @@ def test_nth_values_and_chart_change_only_the_chart_resource(
     default_app: Synthesized, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A new NTH chart package or new chart values update the Helm release in place, and nothing else."""
-    newer_chart = tmp_path / node_termination_handler.CHART_FILE
-    newer_chart.write_bytes(node_termination_handler.chart_path().read_bytes() + b"\0")
-    monkeypatch.setattr(node_termination_handler, "chart_path", lambda: newer_chart)
+    unpacked = packaged_helm_chart.chart_directory
+    newer_chart = tmp_path / "newer-chart"
+    shutil.copytree(unpacked(node_termination_handler.CHART_FILE), newer_chart)
+    with (newer_chart / "values.yaml").open("a") as values:
+        values.write("# a newer package\n")
+    monkeypatch.setattr(
+        packaged_helm_chart,
+        "chart_directory",
+        lambda chart_file: newer_chart if chart_file == node_termination_handler.CHART_FILE else unpacked(chart_file),
+    )
     monkeypatch.setattr(node_termination_handler, "REPLICAS", node_termination_handler.REPLICAS + 1)
     # Not from the session cache: the same configuration, synthesized again with the patched module.
     changed_app = synthesize_json.__wrapped__(default_app.config.model_dump_json(by_alias=True))
@@ -89,3 +97,38 @@ def test_nth_values_and_chart_change_only_the_chart_resource(
     ((key, _),) = changed.items()
     before, after = _resources(default_app)[key]["Properties"], _resources(changed_app)[key]["Properties"]
     assert before["Values"] != after["Values"] and before["ChartAssetURL"] != after["ChartAssetURL"]
+
+
+#: Logical ids a cluster deployed before the per-zone groups has: none may change, or CloudFormation would replace
+#: it (a new node role would also change aws-auth). Only the single Auto Scaling group was replaced by one per zone.
+SINGLE_GROUP_ERA_IDS = {
+    "SpotNodesRole1C12A007": "AWS::IAM::Role",
+    "SpotNodesLaunchTemplateProfileA5331CCA": "AWS::IAM::InstanceProfile",
+    "SpotNodesLaunchTemplateADEB44B5": "AWS::EC2::LaunchTemplate",
+    "ClusterEB0386A7": "AWS::EKS::Cluster",
+    "ClusterEniConfigs7AD6D500": "Custom::AWSCDK-EKS-KubernetesResource",
+    "ClusterAwsAuth1E3E7BB0": "Custom::AWSCDK-EKS-KubernetesResource",
+    "AwsNodeCustomNetworkingPatch06A63055": "Custom::AWSCDK-EKS-KubernetesPatch",
+}
+
+
+def test_per_zone_groups_keep_the_ids_of_everything_but_the_group(default_app: Synthesized) -> None:
+    resources = default_app.cluster["Resources"]
+    assert {lid: resources[lid]["Type"] for lid in SINGLE_GROUP_ERA_IDS if lid in resources} == SINGLE_GROUP_ERA_IDS
+    assert "SpotNodesASG3092897E" not in resources
+
+
+def test_turning_the_autoscaler_off_touches_only_node_groups_and_its_own_resources(
+    default_app: Synthesized, no_autoscaler_app: Synthesized
+) -> None:
+    for resource_type in (*MUST_NOT_CHANGE, "AWS::EC2::LaunchTemplate"):
+        kept = _of_type(no_autoscaler_app, resource_type)
+        assert kept, f"no {resource_type} to compare"
+        assert {key: r for key, r in _of_type(default_app, resource_type).items() if key in kept} == kept
+    changed = _changed(default_app, no_autoscaler_app)
+    groups = {key for key, kind in changed.items() if kind == "AWS::AutoScaling::AutoScalingGroup"}
+    assert len(groups) == 3
+    removed = {key for key in changed if key not in _resources(no_autoscaler_app)}
+    # The kubectl provider keeps reading NTH's chart asset, so its policy is unchanged too.
+    assert {key for key in changed if key not in groups} - removed == set()
+    assert all(key[1].startswith(("ClusterAutoscaler", "ClusterEksPodIdentityAgent")) for key in removed)

@@ -80,7 +80,7 @@ def _deployed_patterns(template: Mapping[str, Any], names: Mapping[str, str]) ->
         {
             lid: r["Properties"]["EventPattern"]
             for lid, r in template["Resources"].items()
-            if r["Type"] == "AWS::Events::Rule"
+            if r["Type"] == "AWS::Events::Rule" and lid.startswith("TerminationEvents")
         }
     )
     for placeholder, name in names.items():
@@ -186,7 +186,11 @@ def test_queue_is_encrypted_short_lived_and_tls_only(default_app: Synthesized) -
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     (deny,) = [s for s in statements if s["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and deny["Principal"] == {"AWS": "*"}
-    rules = default_app.resources("cluster", "AWS::Events::Rule")
+    rules = {
+        lid: rule
+        for lid, rule in default_app.resources("cluster", "AWS::Events::Rule").items()
+        if lid.startswith("TerminationEvents")
+    }
     senders = [s for s in statements if s["Effect"] == "Allow"]
     # EventBridge may send only on behalf of these rules.
     assert {render(s["Condition"]["ArnEquals"]["aws:SourceArn"]) for s in senders} == {f"<{lid}.Arn>" for lid in rules}

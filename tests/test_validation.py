@@ -215,6 +215,7 @@ def test_warns_when_pod_subnet_cannot_hold_max_size() -> None:
 
 def test_pod_subnet_warning_uses_the_largest_type() -> None:
     # 1 node per AZ: a /27 (27 IPs) holds 20 pods of m5.large but not the 44 of m5.xlarge.
+    # (No autoscaler: its warnings about mixed sizes are tested on their own.)
     raw = {
         "podCidr": "100.64.0.0/26",
         "nodes": {
@@ -222,6 +223,7 @@ def test_pod_subnet_warning_uses_the_largest_type() -> None:
             "minSize": 1,
             "desiredSize": 1,
             "maxSize": 3,
+            "autoscaler": False,
         },
     }
     warnings = check(raw)

@@ -7,7 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from podnet.ipplan.carving import carve_pod_subnets
-from podnet.ipplan.max_pods import MaxPodsMode
+from podnet.ipplan.eni_limits import EniLimits, lookup
+from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
+from podnet.ipplan.node_groups import GroupSizes, zone_group_sizes
 
 #: Kubernetes minor versions podnet supports: the kubectl layer (v1.35) talks to API servers one minor
 #: version either side, and EKS publishes AL2023 AMIs for all of them (AL2 stopped at 1.32).
@@ -32,13 +34,19 @@ class _Settings(BaseModel):
 
 
 class NodesConfig(_Settings):
-    """The self-managed spot Auto Scaling group."""
+    """The self-managed spot nodes: one Auto Scaling group per zone with a pod subnet.
+
+    The sizes are cluster totals, spread over the zones' groups (podnet.ipplan.node_groups).
+    """
 
     instance_types: tuple[str, ...] = Field(default=DEFAULT_INSTANCE_TYPES, min_length=1)
     min_size: int = Field(default=2, ge=0)
+    #: Only without the autoscaler: with it, the groups start at their minSize and the Cluster Autoscaler sizes them.
     desired_size: int = Field(default=3, ge=0)
     max_size: int = Field(default=6, ge=1)
     on_demand_base_capacity: int = Field(default=0, ge=0)
+    #: Install the Cluster Autoscaler, which moves each group's size between its min and max.
+    autoscaler: bool = True
 
 
 class IpAlarmsConfig(_Settings):
@@ -151,3 +159,26 @@ class PodnetConfig(_Settings):
         """AZs that get nodes: those with a pod subnet, in configuration order."""
         pods = self.pod_subnet_cidrs
         return tuple(az for az in self.availability_zones if az in pods)
+
+    @property
+    def node_group_sizes(self) -> dict[str, GroupSizes]:
+        """Node zone -> the sizes of its Auto Scaling group: the ``nodes`` totals spread over the node zones."""
+        nodes = self.nodes
+        return zone_group_sizes(
+            self.node_availability_zones,
+            min_size=nodes.min_size,
+            desired_size=nodes.desired_size,
+            max_size=nodes.max_size,
+            on_demand_base_capacity=nodes.on_demand_base_capacity,
+        )
+
+    @property
+    def node_max_pods(self) -> int:
+        """Pods every node can run, whichever of ``nodes.instanceTypes`` it is (types must be validated)."""
+        limits: list[EniLimits] = []
+        for instance_type in self.nodes.instance_types:
+            found = lookup(instance_type)
+            if found is None:
+                raise ValueError(f"unknown instance type {instance_type}: validate the configuration first")
+            limits.append(found)
+        return smallest_max_pods(limits, self.max_pods_mode)

@@ -18,6 +18,7 @@ from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
+from podnet.ipplan.instance_sizes import instance_size
 from podnet.ipplan.max_pods import max_pods
 
 RFC1918 = (IPv4Network("10.0.0.0/8"), IPv4Network("172.16.0.0/12"), IPv4Network("192.168.0.0/16"))
@@ -311,6 +312,11 @@ def _check_node_sizes(config: PodnetConfig) -> None:
             f"nodes.onDemandBaseCapacity {nodes.on_demand_base_capacity} is above maxSize {nodes.max_size};"
             " lower it or raise maxSize"
         )
+    if nodes.autoscaler and nodes.min_size == 0:
+        raise ConfigError(
+            "nodes.minSize 0 with nodes.autoscaler on: the Cluster Autoscaler runs on a node itself, so a cluster at"
+            " zero nodes would never scale up; use a minSize of at least 1, or set nodes.autoscaler to false"
+        )
 
 
 def _check_ip_alarms(config: PodnetConfig) -> None:
@@ -337,16 +343,22 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
                 " cannot reach the real owners of those addresses. Prefer a block from 100.64.0.0/10"
             )
     pods = config.pod_subnet_cidrs
-    node_zones = config.node_availability_zones
-    nodes_per_zone = math.ceil(config.nodes.max_size / len(node_zones))
     per_node = max(max_pods(limits, config.max_pods_mode) for limits in types)
-    for zone in node_zones:
+    for zone, sizes in config.node_group_sizes.items():
         setting = "podCidr" if config.pod_subnets is None else f"podSubnets.{zone}"
-        if usable_ips(pods[zone]) < nodes_per_zone * per_node:
+        if usable_ips(pods[zone]) < sizes.max_size * per_node:
             warnings.append(
                 f"{setting}: pod subnet {pods[zone]} of {zone} has {usable_ips(pods[zone])} usable IPs for up to"
-                f" {nodes_per_zone} nodes x {per_node} pods at maxSize; use a larger block"
+                f" {sizes.max_size} nodes x {per_node} pods at maxSize; use a larger block"
             )
+    zones = config.node_availability_zones
+    left_out = [zone for zone in zones if zone not in config.node_group_sizes]
+    if left_out:
+        warnings.append(
+            f"nodes.maxSize {config.nodes.max_size} is below the {len(zones)} zones with a pod subnet, so there is"
+            f" no node group in {', '.join(left_out)} (each zone's group needs room for a node); raise maxSize to"
+            f" {len(zones)} to run nodes in every zone"
+        )
     if not config.admin_role_arns:
         warnings.append(
             "adminRoleArns is empty: the deploying principal gets no cluster access, so only the CDK's kubectl"
@@ -356,6 +368,38 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
         warnings.append(
             f"nodes.instanceTypes lists {len(types)} type(s); a spot pool needs at least {MIN_SPOT_TYPES} of the"
             " same size from different families, or capacity runs out for all of them at once"
+        )
+    if config.nodes.autoscaler:
+        warnings += _autoscaler_warnings(config, types)
+    return warnings
+
+
+def _autoscaler_warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
+    """The Cluster Autoscaler plans a group's scale-up with its first instance type: the others should match it."""
+    warnings = []
+    names = config.nodes.instance_types
+    first = names[0]
+    pods = {limits.instance_type: max_pods(limits, config.max_pods_mode) for limits in types}
+    if len(set(pods.values())) > 1:
+        listed = ", ".join(f"{name} {pods[name]}" for name in names)
+        warnings.append(
+            f"nodes.instanceTypes hold different numbers of pods ({listed}); the groups' scale-from-zero tag says"
+            f" {min(pods.values())}, so the Cluster Autoscaler may add more nodes than needed, and it does not balance"
+            " zones whose nodes differ in pods; list types that hold the same number (podnet max-pods TYPE...)"
+        )
+    sizes = {name: instance_size(name) for name in names}
+    known = {name: size for name, size in sizes.items() if size is not None}
+    if len({(size.vcpus, size.memory_mib) for size in known.values()}) > 1:
+        listed = ", ".join(f"{name} {size.vcpus} vCPU/{size.memory_mib / 1024:g} GiB" for name, size in known.items())
+        warnings.append(
+            f"nodes.instanceTypes differ in vCPU or memory ({listed}); the Cluster Autoscaler simulates only {first}"
+            " when it scales up a group, so it adds too many or too few nodes; list types of one size"
+        )
+    unknown = [name for name, size in sizes.items() if size is None]
+    if unknown and len(names) > 1:
+        warnings.append(
+            f"nodes.instanceTypes: the Cluster Autoscaler's static instance list does not have {', '.join(unknown)},"
+            " so podnet cannot check that its vCPU and memory match the other types; check them yourself"
         )
     return warnings
 

@@ -1,24 +1,22 @@
 """AWS Node Termination Handler (NTH) in queue mode: cordon and drain a node before it goes away.
 
-The chart is the upstream package committed under podnet/data/helm/ (see SOURCES.md there) and deployed as a CDK
-asset, so no chart repository is contacted at deploy time and tests render exactly the file that is deployed.
+The chart is the upstream package committed under podnet/data/helm/ (see SOURCES.md there), installed through
+``PackagedHelmChart``: no chart repository is contacted at deploy time and tests render exactly what is deployed.
 NTH gets its AWS permissions through EKS Pod Identity, on its own service account.
 """
 
-from importlib.resources import files
-from pathlib import Path
 from typing import Any, cast
 
 from aws_cdk import Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from podnet.constructs.node_drain_timing import LIFECYCLE_HEARTBEAT_SECONDS, NODE_DRAIN_TIMEOUT_SECONDS
+from podnet.constructs.packaged_helm_chart import PackagedHelmChart
 from podnet.constructs.termination_events import TerminationEvents
-from podnet.nag import BUCKET_GRANT_REASON, acknowledge, as_written, iam5
+from podnet.nag import acknowledge, as_written, iam5
 
 CHART_FILE = "aws-node-termination-handler-0.27.6.tgz"
 RELEASE = "aws-node-termination-handler"
@@ -34,15 +32,6 @@ POD_LABELS = {
     "app.kubernetes.io/instance": RELEASE,
     "app.kubernetes.io/component": "deployment",
 }
-
-
-#: What ``HelmChart`` grants the kubectl provider on the asset bucket to read the chart.
-CHART_READ_ACTIONS = ("s3:GetBucket*", "s3:GetObject*", "s3:List*")
-
-
-def chart_path() -> Path:
-    """The packaged chart inside the podnet package."""
-    return Path(str(files("podnet.data") / "helm" / CHART_FILE))
 
 
 def chart_values(*, queue_url: str, region: str) -> dict[str, Any]:
@@ -97,27 +86,15 @@ class NodeTerminationHandler(Construct):
             "ec2:DescribeInstances has no resource-level permissions; NTH reads the instance's tags and node name",
             *iam5("Resource::*"),
         )
-        chart_asset = s3_assets.Asset(self, "ChartAsset", path=str(chart_path()))
-        acknowledge(
-            cluster.node.find_child("KubectlProvider"),
-            BUCKET_GRANT_REASON + "; here the kubectl provider reads the NTH chart from the CDK assets bucket",
-            *iam5(
-                *(f"Action::{action}" for action in CHART_READ_ACTIONS),
-                f"Resource::{as_written(self, chart_asset.bucket.arn_for_objects('*'))}",
-            ),
-        )
-        self.chart = eks.HelmChart(
+        self.chart = PackagedHelmChart(
             self,
             "Chart",
-            cluster=cast(eks.ICluster, cluster),
-            chart_asset=chart_asset,
+            cluster=cluster,
+            chart_file=CHART_FILE,
             release=RELEASE,
             namespace=NAMESPACE,
-            create_namespace=False,
             values=chart_values(queue_url=events.queue.queue_url, region=Stack.of(self).region),
-            # No nodes exist when the chart is installed: waiting for its pods would time out the deployment.
-            wait=False,
-        )
+        ).chart
         # Pods get Pod Identity credentials only if the association exists when they are created.
         self.chart.node.add_dependency(self.service_account)
 

@@ -6,6 +6,7 @@ ContainerCreating. podnet computes the number itself, and hands nodeadm a ``maxP
 value is exact per instance type and kube-reserved memory is sized for it.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from podnet.ipplan.eni_limits import EniLimits
@@ -31,6 +32,11 @@ def max_pods(limits: EniLimits, mode: MaxPodsMode) -> int:
     per_eni = (limits.ips_per_eni - 1) * (PREFIX_SIZE if mode.prefix_delegation else 1)
     uncapped = enis * per_eni + HOST_NETWORK_PODS
     return uncapped if mode.cap is None else min(uncapped, mode.cap)
+
+
+def smallest_max_pods(limits: Iterable[EniLimits], mode: MaxPodsMode) -> int:
+    """Pods every node of a mixed group can run, whichever of its types the spot pool hands out."""
+    return min(max_pods(type_limits, mode) for type_limits in limits)
 
 
 def max_pods_expression(mode: MaxPodsMode) -> str:

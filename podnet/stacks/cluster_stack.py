@@ -16,10 +16,12 @@ from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
 from podnet.constructs.aws_node_pod_identity import AwsNodePodIdentity
+from podnet.constructs.cluster_autoscaler import ClusterAutoscaler
 from podnet.constructs.node_access import NodeAccess
+from podnet.constructs.node_launch_template import NodeLaunchTemplate
 from podnet.constructs.node_termination_handler import NodeTerminationHandler
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
-from podnet.constructs.spot_node_group import SpotNodeGroup
+from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
@@ -105,13 +107,12 @@ class ClusterStack(Stack):
         self.termination_handler = NodeTerminationHandler(
             self, "NodeTerminationHandler", cluster=self.cluster, events=TerminationEvents(self, "TerminationEvents")
         )
-        self.nodes = SpotNodeGroup(
+        # Construct id "SpotNodes" keeps the node role's and launch template's logical ids of the single-group era.
+        self.node_template = NodeLaunchTemplate(
             self,
             "SpotNodes",
             cluster=self.cluster,
             cluster_name=config.cluster_name,
-            nodes=config.nodes,
-            subnets=[network.node_subnets[zone] for zone in node_zones],
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.nodes.instance_types[0]),
             service_cidr=str(config.service_cidr),
@@ -122,16 +123,44 @@ class ClusterStack(Stack):
             self,
             "NodeAccess",
             cluster=self.cluster,
-            node_role=self.nodes.role,
+            node_role=self.node_template.role,
             authentication_mode=config.authentication_mode,
             charts=charts,
         )
-        # The point of podnet: no node joins before custom networking is complete, so none needs recycling; and
-        # aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
-        self.nodes.auto_scaling_group.node.add_dependency(
-            aws_node.patch, eni_configs, *node_access.grants, aws_node_identity.association, aws_node_identity.agent
-        )
-        self.termination_handler.manage(self.nodes.auto_scaling_group)
+        #: One spot group per node zone; what applies to every group (tags, hooks, dependencies) iterates over it.
+        self.node_groups = [
+            SpotNodeGroup(
+                self,
+                f"SpotNodes{zone_construct_id(zone)}",
+                vpc=self.cluster.vpc,
+                cluster_name=config.cluster_name,
+                zone=zone,
+                subnet=network.node_subnets[zone],
+                launch_template=self.node_template.launch_template,
+                instance_types=config.nodes.instance_types,
+                sizes=sizes,
+                fixed_size=not config.nodes.autoscaler,
+                max_pods=config.node_max_pods,
+            )
+            for zone, sizes in config.node_group_sizes.items()
+        ]
+        for group in self.node_groups:
+            # The point of podnet: no node joins before custom networking is complete, so none needs recycling;
+            # and aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
+            group.auto_scaling_group.node.add_dependency(
+                aws_node.patch, eni_configs, *node_access.grants, aws_node_identity.association, aws_node_identity.agent
+            )
+            self.termination_handler.manage(group.auto_scaling_group)
+        if config.nodes.autoscaler:
+            ClusterAutoscaler(
+                self,
+                "ClusterAutoscaler",
+                cluster=self.cluster,
+                cluster_name=config.cluster_name,
+                kubernetes_version=config.kubernetes_version,
+                region=config.region,
+                node_groups=self.node_groups,
+            )
         if config.ip_alarms.enabled:
             PodIpAlarms(
                 self,

@@ -1,0 +1,88 @@
+"""The node role and the AL2023 launch template that every zone's spot group launches from.
+
+One template for all groups: a change of AMI, user data or CNI settings rolls every zone alike, and the node
+role (mapped in aws-auth) is the same for all nodes.
+"""
+
+from aws_cdk import Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_eks_v2 as eks
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data
+from podnet.nag import acknowledge, managed_policy
+
+#: No AmazonEKS_CNI_Policy: aws-node gets it through Pod Identity (podnet/constructs/aws_node_pod_identity.py).
+NODE_MANAGED_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+ROOT_VOLUME_GIB = 50
+
+
+def al2023_ami_parameter(kubernetes_version: str, arch: str) -> str:
+    """The SSM parameter EKS publishes the recommended AL2023 AMI under (resolved at deploy, not synth)."""
+    return f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/{arch}/standard/recommended/image_id"
+
+
+class NodeLaunchTemplate(Construct):
+    """Node role + launch template: IMDSv2 (hop limit 1), encrypted gp3 root volume, no SSH key, nodeadm user data."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.Cluster,
+        cluster_name: str,
+        kubernetes_version: str,
+        arch: str,
+        service_cidr: str,
+        max_pods_expression: str,
+        cni_fingerprint: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in NODE_MANAGED_POLICIES],
+        )
+        user_data = nodeadm_user_data(
+            node_config(
+                cluster_name=cluster_name,
+                api_server_endpoint=cluster.cluster_endpoint,
+                certificate_authority=cluster.cluster_certificate_authority_data,
+                service_cidr=service_cidr,
+                max_pods=max_pods_expression,
+            )
+        )
+        self.launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            machine_image=ec2.MachineImage.from_ssm_parameter(al2023_ami_parameter(kubernetes_version, arch)),
+            user_data=user_data,
+            role=self.role,
+            security_group=cluster.cluster_security_group,
+            require_imdsv2=True,
+            http_put_response_hop_limit=1,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        ROOT_VOLUME_GIB, volume_type=ec2.EbsDeviceVolumeType.GP3, encrypted=True
+                    ),
+                )
+            ],
+        )
+        # A change of pod subnets or CNI settings changes the template, so the rolling update replaces
+        # every node: only new ENIs read the ENIConfig.
+        Tags.of(self.launch_template).add("podnet:cni-settings", cni_fingerprint)
+        acknowledge(
+            self.role,
+            "the node role policies EKS documents for self-managed nodes (kubelet, Pod Identity agent, image pulls, SSM"
+            " instead of SSH); AWS keeps them current with the services",
+            *(managed_policy(name) for name in NODE_MANAGED_POLICIES),
+        )
