@@ -39,6 +39,9 @@ class NodesConfig(_Settings):
     desired_size: int = Field(default=3, ge=0)
     max_size: int = Field(default=6, ge=1)
     on_demand_base_capacity: int = Field(default=0, ge=0)
+    #: EKS AL2023 AMI release to pin (``v20260827``). None: the release EKS currently recommends, resolved on
+    #: every deploy, so the first deploy after an AMI release replaces every node.
+    ami_release_version: str | None = None
 
 
 class PipelineConfig(_Settings):
