@@ -13,7 +13,7 @@ from tests.support.synth import Synthesized, SynthesizedPipeline, config_for, sy
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 PIPELINE_CONFIG_FILE = "examples/pipeline.json"
-#: An AL2023 AMI release of Kubernetes 1.35 whose SSM parameter exists (see README, "Node AMI").
+#: An AL2023 AMI release tag in the published form (see README, "Node AMI").
 PINNED_AMI_RELEASE = "v20260827"
 
 

@@ -93,9 +93,10 @@ def _ami_parameter(app: Synthesized) -> str:
 
 
 def test_pinned_ami_release_uses_that_release_parameter(prefix_delegation_app: Synthesized) -> None:
+    version = prefix_delegation_app.config.kubernetes_version
     assert _ami_parameter(prefix_delegation_app) == (
-        "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/"
-        f"amazon-eks-node-al2023-x86_64-standard-1.35-{PINNED_AMI_RELEASE}/image_id"
+        f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/"
+        f"amazon-eks-node-al2023-x86_64-standard-{version}-{PINNED_AMI_RELEASE}/image_id"
     )
 
 
