@@ -13,6 +13,8 @@ from tests.support.synth import Synthesized, SynthesizedPipeline, config_for, sy
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 PIPELINE_CONFIG_FILE = "examples/pipeline.json"
+#: An AL2023 AMI release tag in the published form (see README, "Node AMI").
+PINNED_AMI_RELEASE = "v20260827"
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +37,8 @@ def existing_vpc_app() -> Synthesized:
 
 @pytest.fixture(scope="session")
 def prefix_delegation_app() -> Synthesized:
-    return synthesize(config_for({"prefixDelegation": True}))
+    """Prefix delegation, and a pinned node AMI release: node options away from the defaults."""
+    return synthesize(config_for({"prefixDelegation": True, "nodes": {"amiReleaseVersion": PINNED_AMI_RELEASE}}))
 
 
 @pytest.fixture(scope="session")

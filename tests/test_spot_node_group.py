@@ -5,7 +5,10 @@ import re
 from typing import Any
 
 import celpy
+import pytest
 
+from podnet.constructs.node_launch_template import al2023_ami_parameter
+from tests.conftest import PINNED_AMI_RELEASE
 from tests.support.cfn_tokens import render
 from tests.support.node_groups import node_groups, tags
 from tests.support.synth import Synthesized, config_for, synthesize
@@ -159,6 +162,35 @@ def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Syn
         parameter["Default"]
         == "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id"
     )
+
+
+def _ami_parameter(app: Synthesized) -> str:
+    _, template = _one(app, "AWS::EC2::LaunchTemplate")
+    image = template["Properties"]["LaunchTemplateData"]["ImageId"]
+    return str(app.cluster["Parameters"][image["Ref"]]["Default"])
+
+
+def test_pinned_ami_release_uses_that_release_parameter(prefix_delegation_app: Synthesized) -> None:
+    version = prefix_delegation_app.config.kubernetes_version
+    assert _ami_parameter(prefix_delegation_app) == (
+        f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/"
+        f"amazon-eks-node-al2023-x86_64-standard-{version}-{PINNED_AMI_RELEASE}/image_id"
+    )
+
+
+@pytest.mark.parametrize(
+    ("release", "expected"),
+    [
+        (None, "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id"),
+        (
+            "v20260923",
+            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/"
+            "amazon-eks-node-al2023-arm64-standard-1.36-v20260923/image_id",
+        ),
+    ],
+)
+def test_ami_parameter_names(release: str | None, expected: str) -> None:
+    assert al2023_ami_parameter("1.36", "arm64", release) == expected
 
 
 def test_node_role_policies(default_app: Synthesized) -> None:

@@ -141,6 +141,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "minSize <= desiredSize <= maxSize (got 4, 3, 6)",
     ),
     ("desired above max", {"nodes": {"desiredSize": 7}}, "(got 2, 7, 6)"),
+    (
+        "ami release not a date tag",
+        {"nodes": {"amiReleaseVersion": "1.35.7-20260827"}},
+        "nodes.amiReleaseVersion '1.35.7-20260827' is not an EKS AMI release; use its date tag",
+    ),
     ("on-demand above max", {"nodes": {"onDemandBaseCapacity": 7}}, "nodes.onDemandBaseCapacity 7 is above maxSize 6"),
     # Pydantic-level checks, so the same one-line format holds for them too.
     ("unknown key", {"podCidrs": "100.64.0.0/16"}, "unknown setting 'podCidrs'; did you mean 'podCidr'?"),

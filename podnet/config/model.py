@@ -47,6 +47,9 @@ class NodesConfig(_Settings):
     on_demand_base_capacity: int = Field(default=0, ge=0)
     #: Install the Cluster Autoscaler, which moves each group's size between its min and max.
     autoscaler: bool = True
+    #: EKS AL2023 AMI release to pin (``v20260827``). None: the release EKS currently recommends, resolved on
+    #: every deploy, so the first deploy after an AMI release replaces every node.
+    ami_release_version: str | None = None
 
 
 class IpAlarmsConfig(_Settings):

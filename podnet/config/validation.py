@@ -50,6 +50,8 @@ CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 ACCOUNT = re.compile(r"\d{12}")
 SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}")
+#: EKS AMI release names: ``v`` and the build date (amazon-eks-ami's release tags, e.g. v20260827).
+AMI_RELEASE = re.compile(r"v\d{8}")
 IAM_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
 
 
@@ -302,6 +304,11 @@ def _check_instance_types(config: PodnetConfig) -> list[EniLimits]:
 
 def _check_node_sizes(config: PodnetConfig) -> None:
     nodes = config.nodes
+    if nodes.ami_release_version is not None and not AMI_RELEASE.fullmatch(nodes.ami_release_version):
+        raise ConfigError(
+            f"nodes.amiReleaseVersion {nodes.ami_release_version!r} is not an EKS AMI release; use its date tag as"
+            " published by amazon-eks-ami, e.g. 'v20260827', or leave it out for the recommended AMI"
+        )
     if not nodes.min_size <= nodes.desired_size <= nodes.max_size:
         raise ConfigError(
             f"nodes: need minSize <= desiredSize <= maxSize (got {nodes.min_size}, {nodes.desired_size},"

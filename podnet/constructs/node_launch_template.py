@@ -22,9 +22,16 @@ NODE_MANAGED_POLICIES = (
 ROOT_VOLUME_GIB = 50
 
 
-def al2023_ami_parameter(kubernetes_version: str, arch: str) -> str:
-    """The SSM parameter EKS publishes the recommended AL2023 AMI under (resolved at deploy, not synth)."""
-    return f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/{arch}/standard/recommended/image_id"
+def al2023_ami_parameter(kubernetes_version: str, arch: str, release: str | None = None) -> str:
+    """The SSM parameter EKS publishes an AL2023 AMI under (resolved at deploy, not synth).
+
+    Without ``release``: the currently recommended AMI, a value that moves with every AMI release. With it
+    (``v20260827``): the parameter of that one release, which never changes.
+    """
+    prefix = f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/{arch}/standard"
+    if release is None:
+        return f"{prefix}/recommended/image_id"
+    return f"{prefix}/amazon-eks-node-al2023-{arch}-standard-{kubernetes_version}-{release}/image_id"
 
 
 class NodeLaunchTemplate(Construct):
@@ -39,6 +46,7 @@ class NodeLaunchTemplate(Construct):
         cluster_name: str,
         kubernetes_version: str,
         arch: str,
+        ami_release_version: str | None,
         service_cidr: str,
         max_pods_expression: str,
         cni_fingerprint: str,
@@ -62,7 +70,9 @@ class NodeLaunchTemplate(Construct):
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
-            machine_image=ec2.MachineImage.from_ssm_parameter(al2023_ami_parameter(kubernetes_version, arch)),
+            machine_image=ec2.MachineImage.from_ssm_parameter(
+                al2023_ami_parameter(kubernetes_version, arch, ami_release_version)
+            ),
             user_data=user_data,
             role=self.role,
             security_group=cluster.cluster_security_group,
