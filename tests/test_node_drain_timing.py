@@ -25,6 +25,7 @@ def test_each_stage_outlasts_the_one_it_contains(default_app: Synthesized) -> No
     hooks = {
         h["Properties"]["AutoScalingGroupName"]["Ref"]: h["Properties"]
         for h in default_app.resources("cluster", "AWS::AutoScaling::LifecycleHook").values()
+        if h["Properties"]["LifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
     }
     assert groups.keys() == hooks.keys()
     for lid, group in groups.items():
@@ -39,3 +40,16 @@ def test_each_stage_outlasts_the_one_it_contains(default_app: Synthesized) -> No
         # HeartbeatTimeout's range: 30 s to 2 h (AWS::AutoScaling::LifecycleHook; NTH's README: "maximum heartbeat
         # timeout of two hours").
         assert 30 <= heartbeat <= 7200
+
+
+def test_a_new_node_has_until_its_launch_event_expires_to_become_ready(default_app: Synthesized) -> None:
+    """NTH completes the launch action from the queued event: a longer heartbeat would only delay the ABANDON."""
+    (queue,) = default_app.resources("cluster", "AWS::SQS::Queue").values()
+    launching = [
+        h["Properties"]
+        for h in default_app.resources("cluster", "AWS::AutoScaling::LifecycleHook").values()
+        if h["Properties"]["LifecycleTransition"] == "autoscaling:EC2_INSTANCE_LAUNCHING"
+    ]
+    assert len(launching) == len(default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup"))
+    for hook in launching:
+        assert hook["HeartbeatTimeout"] == queue["Properties"]["MessageRetentionPeriod"]

@@ -170,17 +170,27 @@ def test_permissions_are_exact_actions_on_this_queue_and_these_groups(default_ap
     assert all(s["Effect"] == "Allow" for s in statements)
 
 
-def test_every_node_group_has_a_terminating_hook_and_the_managed_tag(default_app: Synthesized) -> None:
+def test_every_node_group_has_both_hooks_and_the_managed_tag(default_app: Synthesized) -> None:
     groups = default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup")
-    hooks = [h["Properties"] for h in default_app.resources("cluster", "AWS::AutoScaling::LifecycleHook").values()]
-    assert groups and len(hooks) == len(groups)
+    hooks = default_app.resources("cluster", "AWS::AutoScaling::LifecycleHook")
+    assert groups and len(hooks) == 2 * len(groups)
     for lid, group in groups.items():
-        (hook,) = [h for h in hooks if h["AutoScalingGroupName"] == {"Ref": lid}]
-        assert hook["LifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
-        assert hook["DefaultResult"] == "CONTINUE"
-        assert isinstance(hook["HeartbeatTimeout"], int)
-        # Lifecycle actions reach the queue through the EventBridge rule only: no second message per termination.
-        assert "NotificationTargetARN" not in hook and "RoleARN" not in hook
+        of_group = {
+            h["Properties"]["LifecycleTransition"]: h
+            for h in hooks.values()
+            if h["Properties"]["AutoScalingGroupName"] == {"Ref": lid}
+        }
+        terminating = of_group["autoscaling:EC2_INSTANCE_TERMINATING"]["Properties"]
+        launching = of_group["autoscaling:EC2_INSTANCE_LAUNCHING"]
+        # A node that cannot be drained still goes; a node that never gets Ready never goes into service.
+        assert (terminating["DefaultResult"], launching["Properties"]["DefaultResult"]) == ("CONTINUE", "ABANDON")
+        # Separate resources that Ref the group, so created after it (not in the group's own hook list): a new group's
+        # first instances (where NTH itself runs) are not held.
+        assert "LifecycleHookSpecificationList" not in group["Properties"]
+        for hook in (terminating, launching["Properties"]):
+            assert isinstance(hook["HeartbeatTimeout"], int)
+            # Lifecycle actions reach the queue through the EventBridge rule only: no second message per action.
+            assert "NotificationTargetARN" not in hook and "RoleARN" not in hook
         tags = {t["Key"]: t for t in group["Properties"]["Tags"]}
         # NTH checks the instance's tags, so the group must propagate it.
         assert tags["aws-node-termination-handler/managed"]["PropagateAtLaunch"] is True

@@ -139,20 +139,20 @@ def test_events_nth_must_not_act_on_match_no_rule(event: str, bus: EventBus) -> 
     assert bus.matching_rules(sample(event)) == set()
 
 
-def test_terminate_actions_of_this_clusters_groups_match(
-    bus: EventBus, cluster_groups: dict[str, str], default_app: Synthesized
-) -> None:
-    for group in cluster_groups.values():
-        event = sample("autoscaling-instance-terminate-lifecycle-action", group)
-        assert bus.matching_rules(event) == {_rule_id(default_app, "TerminateLifecycleActions")}, group
+LIFECYCLE_SAMPLES = ("autoscaling-instance-terminate-lifecycle-action", "autoscaling-instance-launch-lifecycle-action")
 
 
-def test_another_groups_terminate_actions_and_launch_actions_match_no_rule(
-    bus: EventBus, cluster_groups: dict[str, str]
+@pytest.mark.parametrize("event", LIFECYCLE_SAMPLES)
+def test_lifecycle_actions_of_this_clusters_groups_match(
+    event: str, bus: EventBus, cluster_groups: dict[str, str], default_app: Synthesized
 ) -> None:
-    assert bus.matching_rules(sample("autoscaling-instance-terminate-lifecycle-action", OTHER_GROUP)) == set()
     for group in cluster_groups.values():
-        assert bus.matching_rules(sample("autoscaling-instance-launch-lifecycle-action", group)) == set()
+        assert bus.matching_rules(sample(event, group)) == {_rule_id(default_app, "LifecycleActions")}, group
+
+
+@pytest.mark.parametrize("event", LIFECYCLE_SAMPLES)
+def test_another_groups_lifecycle_actions_match_no_rule(event: str, bus: EventBus) -> None:
+    assert bus.matching_rules(sample(event, OTHER_GROUP)) == set()
 
 
 def test_watch_adds_each_group_to_the_lifecycle_rule() -> None:

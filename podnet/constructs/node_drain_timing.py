@@ -1,4 +1,4 @@
-"""How long a leaving node gets, in one place. Each number must exceed the one before it.
+"""How long a leaving node gets, and a joining one, in one place. Each drain number must exceed the one before it.
 
 A pod's grace period runs inside NTH's drain, the drain inside the terminating lifecycle hook's heartbeat,
 and the heartbeat inside the rolling update's pause between two nodes. The README ("When nodes go away")
@@ -21,3 +21,9 @@ LIFECYCLE_HEARTBEAT_SECONDS = 240
 #: PauseTime of the CloudFormation rolling update after each one-node batch. At least the heartbeat, so at most
 #: one node drains at a time even if CloudFormation does not wait for the hook (not confirmed either way).
 ROLLING_UPDATE_PAUSE_SECONDS = 300
+
+#: HeartbeatTimeout of the launching lifecycle hook: how long a new instance may take to become a Ready node
+#: before the hook's DefaultResult ABANDON terminates it (and the group launches another). NTH completes the action
+#: as soon as the node is Ready; it reads the launch event from the queue, which keeps it for 300 s, so waiting
+#: longer than that could only delay the ABANDON. Nodes that need longer to join: raise both this and the retention.
+LAUNCH_READY_TIMEOUT_SECONDS = 300

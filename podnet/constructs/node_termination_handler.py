@@ -13,7 +13,11 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from podnet.constructs.node_drain_timing import LIFECYCLE_HEARTBEAT_SECONDS, NODE_DRAIN_TIMEOUT_SECONDS
+from podnet.constructs.node_drain_timing import (
+    LAUNCH_READY_TIMEOUT_SECONDS,
+    LIFECYCLE_HEARTBEAT_SECONDS,
+    NODE_DRAIN_TIMEOUT_SECONDS,
+)
 from podnet.constructs.packaged_helm_chart import PackagedHelmChart
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.nag import acknowledge, as_written, iam5
@@ -98,8 +102,9 @@ class NodeTerminationHandler(Construct):
         # Pods get Pod Identity credentials only if the association exists when they are created.
         self.chart.node.add_dependency(self.service_account)
 
-    def manage(self, group: autoscaling.AutoScalingGroup) -> autoscaling.LifecycleHook:
-        """Let NTH drain ``group``'s nodes before they go: hook, managed tag, lifecycle-action rule, permission.
+    def manage(self, group: autoscaling.AutoScalingGroup) -> None:
+        """Let NTH drain ``group``'s nodes before they go, and hold new ones out of service until they are Ready:
+        both lifecycle hooks, the managed tag, the lifecycle-action rule, the permission.
 
         Call it once for every node group of the cluster.
         """
@@ -115,10 +120,20 @@ class NodeTerminationHandler(Construct):
             "the wildcard stands for the group's id, which CloudFormation does not return; the group name is exact",
             *iam5(f"Resource::{as_written(self, group.auto_scaling_group_arn)}"),
         )
-        # No notification target: the lifecycle action reaches the queue through the EventBridge rule only.
-        return group.add_lifecycle_hook(
+        # No notification targets: lifecycle actions reach the queue through the EventBridge rule only.
+        group.add_lifecycle_hook(
             "DrainBeforeTermination",
             lifecycle_transition=autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
             default_result=autoscaling.DefaultResult.CONTINUE,
             heartbeat_timeout=Duration.seconds(LIFECYCLE_HEARTBEAT_SECONDS),
+        )
+        # A new instance goes InService (and a rolling update on) only once NTH sees its node Ready; one that never
+        # gets there is abandoned (terminated and replaced) instead of counted as capacity. The hook is its own
+        # resource, created after the group: the instances a brand-new group launches first are not held, so the
+        # first nodes (where NTH itself will run) come up without it.
+        group.add_lifecycle_hook(
+            "ReadyBeforeInService",
+            lifecycle_transition=autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+            default_result=autoscaling.DefaultResult.ABANDON,
+            heartbeat_timeout=Duration.seconds(LAUNCH_READY_TIMEOUT_SECONDS),
         )

@@ -3,7 +3,8 @@
 Patterns follow NTH's own CloudFormation template (docs/cfn-template.yaml, v1.25.6) with two deliberate
 differences: no rule for "EC2 Instance Rebalance Recommendation" (in queue mode NTH drains on every event it
 receives, which would drain a node before CapacityRebalance has its replacement up; the terminate lifecycle
-action covers rebalancing), and the lifecycle-action rule matches only the node groups handed to :meth:`watch`.
+action covers rebalancing), and the lifecycle-action rule matches only the node groups handed to :meth:`watch`,
+for their launch actions too (NTH completes those once the new node is Ready: a rolling update waits for it).
 """
 
 from aws_cdk import Duration
@@ -21,7 +22,8 @@ QUEUE_RETENTION = Duration.seconds(300)
 #: The instance states NTH acts on (pkg/monitor/sqsevent/ec2-state-change-event.go, instanceStatesToDrain).
 DRAINING_STATES = ("stopping", "stopped", "shutting-down", "terminated")
 
-TERMINATE_LIFECYCLE_ACTION = "EC2 Instance-terminate Lifecycle Action"
+#: Both transitions NTH handles (pkg/monitor/sqsevent/sqs-monitor.go dispatches on LifecycleTransition).
+LIFECYCLE_ACTIONS = ("EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action")
 
 
 class TerminationEvents(Construct):
@@ -67,13 +69,13 @@ class TerminationEvents(Construct):
         self.lifecycle_actions: events.Rule | None = None
 
     def watch(self, group: autoscaling.IAutoScalingGroup) -> None:
-        """Send ``group``'s terminate lifecycle actions to the queue (the rule lists every watched group's name)."""
+        """Send ``group``'s lifecycle actions to the queue (the rule lists every watched group's name)."""
         group_filter = {"AutoScalingGroupName": [group.auto_scaling_group_name]}
         if self.lifecycle_actions is None:
             self.lifecycle_actions = self._rule(
-                "TerminateLifecycleActions",
+                "LifecycleActions",
                 events.EventPattern(
-                    source=["aws.autoscaling"], detail_type=[TERMINATE_LIFECYCLE_ACTION], detail=group_filter
+                    source=["aws.autoscaling"], detail_type=list(LIFECYCLE_ACTIONS), detail=group_filter
                 ),
             )
         else:
