@@ -79,7 +79,7 @@ def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Syn
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
     assert (
         parameter["Default"]
-        == "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id"
+        == "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id"
     )
 
 

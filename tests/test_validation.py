@@ -35,7 +35,13 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("cluster name first char", {"clusterName": "-demo"}, "clusterName '-demo'"),
     ("cluster name chars", {"clusterName": "my.cluster"}, "clusterName 'my.cluster'"),
     ("cluster name length", {"clusterName": "a" * 101}, "1-100 letters"),
-    ("kubernetes version", {"kubernetesVersion": "1.29"}, "kubernetesVersion '1.29' is not supported; use one of"),
+    ("kubernetes version", {"kubernetesVersion": "1.29"}, "kubernetesVersion '1.29' is not supported"),
+    (
+        "kubernetes version below the kubectl layer's skew",
+        {"kubernetesVersion": "1.34"},
+        "kubernetesVersion '1.34' is not supported: podnet's kubectl layer (v1.36) manages Kubernetes 1.35 and 1.36"
+        " only; use one of 1.35, 1.36 (an existing cluster moves up one minor version per deploy)",
+    ),
     ("region", {"region": "US-East"}, "region 'US-East' is not an AWS region name"),
     ("account length", {"account": "12345"}, "account '12345' is not an AWS account id"),
     ("account digits", {"account": "12345678901a"}, "account '12345678901a'"),

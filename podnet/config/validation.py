@@ -13,7 +13,7 @@ from ipaddress import IPv4Network
 from itertools import combinations
 
 from podnet.config.errors import ConfigError
-from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
@@ -96,8 +96,10 @@ def _check_cluster(config: PodnetConfig) -> None:
         )
     if config.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
         raise ConfigError(
-            f"kubernetesVersion {config.kubernetes_version!r} is not supported; use one of"
-            f" {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"
+            f"kubernetesVersion {config.kubernetes_version!r} is not supported: podnet's kubectl layer"
+            f" (v{KUBECTL_LAYER_VERSION}) manages Kubernetes {' and '.join(SUPPORTED_KUBERNETES_VERSIONS)} only; use"
+            f" one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)} (an existing cluster moves up one minor version per"
+            " deploy)"
         )
     if not REGION.fullmatch(config.region):
         raise ConfigError(f"region {config.region!r} is not an AWS region name; use e.g. us-east-1")

@@ -9,7 +9,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
-from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
+from aws_cdk.lambda_layer_kubectl_v36 import KubectlV36Layer
 from constructs import Construct
 
 from podnet.charts.aws_auth_chart import AwsAuthChart
@@ -63,7 +63,7 @@ class ClusterStack(Stack):
             service_ipv4_cidr=str(config.service_cidr),
             output_config_command=False,
             kubectl_provider_options=eks.KubectlProviderOptions(
-                kubectl_layer=KubectlV35Layer(self, "KubectlLayer"),
+                kubectl_layer=KubectlV36Layer(self, "KubectlLayer"),
                 # A private endpoint is reachable only from the VPC: run kubectl there.
                 private_subnets=control_plane_subnets if config.endpoint_access == "private" else None,
             ),
