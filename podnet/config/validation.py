@@ -14,6 +14,7 @@ from itertools import combinations
 
 from podnet.config.errors import ConfigError
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.config.regions import check_region
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
@@ -45,7 +46,6 @@ UNASSIGNABLE = (
 )
 
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
-REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 ACCOUNT = re.compile(r"\d{12}")
 IAM_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
 
@@ -101,8 +101,7 @@ def _check_cluster(config: PodnetConfig) -> None:
             f" one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)} (an existing cluster moves up one minor version per"
             " deploy)"
         )
-    if not REGION.fullmatch(config.region):
-        raise ConfigError(f"region {config.region!r} is not an AWS region name; use e.g. us-east-1")
+    check_region("region", config.region)
     if config.account is not None and not ACCOUNT.fullmatch(config.account):
         raise ConfigError(f"account {config.account!r} is not an AWS account id; use its 12 digits or leave it out")
     for arn in config.admin_role_arns:
