@@ -216,6 +216,14 @@ def test_known_regions_are_botocores_own() -> None:
     assert "us-east-9" not in aws_regions()
 
 
+@pytest.mark.parametrize("access", ["public", "public-and-private"])
+def test_warns_about_a_public_endpoint_open_to_the_internet(access: str) -> None:
+    (warning,) = check({"endpointAccess": access})
+    assert warning.startswith(f"endpointAccess '{access}' without publicAccessCidrs opens the Kubernetes API")
+    assert "0.0.0.0/0" in warning
+    assert check({"endpointAccess": access, "publicAccessCidrs": ["203.0.113.0/24"]}) == []
+
+
 def test_vpc_size_error_names_a_size_that_fits() -> None:
     """The fix offered for a too-small vpcCidr must itself be accepted."""
     message = error_of({"vpcCidr": "10.0.0.0/26"})

@@ -293,6 +293,11 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
                 f"{setting}: pod subnet {pods[zone]} of {zone} has {usable_ips(pods[zone])} usable IPs for up to"
                 f" {nodes_per_zone} nodes x {per_node} pods at maxSize; use a larger block"
             )
+    if config.endpoint_access != "private" and not config.public_access_cidrs:
+        warnings.append(
+            f"endpointAccess {config.endpoint_access!r} without publicAccessCidrs opens the Kubernetes API endpoint to"
+            " 0.0.0.0/0 (the whole internet); set publicAccessCidrs to the networks your administrators use"
+        )
     if not config.admin_role_arns:
         warnings.append(
             "adminRoleArns is empty: the deploying principal gets no cluster access, so only the CDK's kubectl"
