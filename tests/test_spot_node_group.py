@@ -3,7 +3,10 @@
 from typing import Any
 
 import celpy
+from hypothesis import given
+from hypothesis import strategies as st
 
+from podnet.constructs.spot_node_group import rolling_update_min_in_service
 from tests.support.cfn_tokens import render
 from tests.support.synth import Synthesized, config_for, synthesize
 
@@ -57,6 +60,34 @@ def test_mixed_instances_policy_is_all_spot_and_diversified(default_app: Synthes
     tags = {t["Key"]: t for t in properties["Tags"]}
     assert tags["kubernetes.io/cluster/podnet"]["Value"] == "owned"
     assert tags["kubernetes.io/cluster/podnet"]["PropagateAtLaunch"] is True
+
+
+#: A fixed-size group (minSize = desiredSize = maxSize), the case CloudFormation's rolling update used to refuse.
+FIXED_SIZE = {"nodes": {"minSize": 4, "desiredSize": 4, "maxSize": 4}}
+
+
+def _rolling_update(app: Synthesized) -> tuple[int, int]:
+    """(MinInstancesInService, MaxSize) of the node group's rolling update."""
+    _, group = _one(app, "AWS::AutoScaling::AutoScalingGroup")
+    rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+    return int(rolling["MinInstancesInService"]), int(group["Properties"]["MaxSize"])
+
+
+def test_rolling_update_keeps_min_size_in_service(default_app: Synthesized) -> None:
+    assert _rolling_update(default_app) == (2, 6)
+
+
+def test_a_fixed_size_group_can_still_roll(default_app: Synthesized) -> None:
+    """CloudFormation requires MinInstancesInService below MaxSize; one node at a time is replaced instead."""
+    assert _rolling_update(synthesize(config_for(FIXED_SIZE))) == (3, 4)
+
+
+@given(min_size=st.integers(0, 50), extra=st.integers(0, 50))
+def test_rolling_update_is_possible_for_every_valid_size(min_size: int, extra: int) -> None:
+    max_size = max(1, min_size + extra)
+    in_service = rolling_update_min_in_service(min_size, max_size)
+    assert 0 <= in_service < max_size
+    assert in_service == min_size or min_size == max_size
 
 
 def test_nodes_run_only_in_zones_with_a_pod_subnet(origin_app: Synthesized) -> None:

@@ -195,6 +195,7 @@ def test_defaults_are_valid_and_warn_only_that_nobody_is_admin() -> None:
         {"region": "us-gov-west-1", "availabilityZones": ["us-gov-west-1a", "us-gov-west-1b"]},
         {"region": "ap-southeast-7", "availabilityZones": ["ap-southeast-7a", "ap-southeast-7b"]},
         {"maxPodsCap": 250, "clusterName": "a" * 100},
+        {"nodes": {"minSize": 3, "desiredSize": 3, "maxSize": 3}},  # a fixed-size group still rolls (maxSize - 1)
         {"vpcCidr": "10.0.0.0/25", "availabilityZones": ["us-east-1a", "us-east-1b"]},
     ],
 )

@@ -30,6 +30,12 @@ def al2023_ami_parameter(kubernetes_version: str, arch: str) -> str:
     return f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/{arch}/standard/recommended/image_id"
 
 
+def rolling_update_min_in_service(min_size: int, max_size: int) -> int:
+    """Nodes kept in service while a rolling update replaces the others: minSize, but below maxSize, which
+    CloudFormation requires (with minSize = maxSize the first node roll would fail)."""
+    return min(min_size, max_size - 1)
+
+
 class SpotNodeGroup(Construct):
     """Launch template + Auto Scaling group with a price-capacity-optimized, diversified spot pool."""
 
@@ -108,7 +114,7 @@ class SpotNodeGroup(Construct):
             ),
             update_policy=autoscaling.UpdatePolicy.rolling_update(
                 max_batch_size=1,
-                min_instances_in_service=nodes.min_size,
+                min_instances_in_service=rolling_update_min_in_service(nodes.min_size, nodes.max_size),
                 pause_time=Duration.minutes(5),
             ),
         )
