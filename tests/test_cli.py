@@ -71,6 +71,18 @@ def test_plan_rejects_the_same_one_eni_type(
     assert err.startswith("podnet: nodes.instanceTypes: hpc6id.32xlarge has 1 ENI, and custom networking leaves")
 
 
+def test_plan_says_how_to_quote_a_yaml_version(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "podnet.yaml").write_text("kubernetesVersion: 1.30\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "plan", "--config", "podnet.yaml") == (
+        1,
+        "",
+        "podnet: kubernetesVersion: 1.30 is read as the number 1.3, not as text; quote it: '1.30'\n",
+    )
+
+
 @pytest.mark.parametrize("options", [["--cap", "0"], ["--cap", "x"], ["--cap", "5", "--no-cap"], []])
 def test_max_pods_usage_errors(capsys: pytest.CaptureFixture[str], options: list[str]) -> None:
     status, out, err = run(capsys, "max-pods", *options, *(["m5.large"] if options else []))
