@@ -21,6 +21,7 @@ from constructs import Construct
 
 from podnet.charts.verifier_rbac_chart import VerifierRbacChart
 from podnet.compliance import acknowledge_verifier_findings
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 SCRIPT = "verify_custom_networking.py"
@@ -97,7 +98,9 @@ class CustomNetworkingVerifier(Construct):
 
         script = s3_assets.Asset(self, "Script", path=str(SCRIPTS), exclude=["*", f"!{SCRIPT}"])
         script.grant_read(self.role)
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.THREE_MONTHS, encryption_key=LogEncryptionKey.of(self).key
+        )
         self.project = codebuild.Project(
             self,
             "Project",

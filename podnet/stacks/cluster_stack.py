@@ -16,6 +16,7 @@ from podnet.charts.aws_auth_chart import AwsAuthChart
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression, max_pods_mode
@@ -68,6 +69,7 @@ class ClusterStack(Stack):
                 private_subnets=control_plane_subnets if config.endpoint_access == "private" else None,
             ),
         )
+        LogEncryptionKey.of(self).encrypt_log_groups(self.cluster.node.find_child("KubectlProvider"))
         # aws_eks_v2 hard-codes authentication mode API, which would ignore the aws-auth ConfigMap.
         cfn_cluster = self.cluster.node.default_child
         assert isinstance(cfn_cluster, eks.CfnCluster)

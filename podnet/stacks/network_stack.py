@@ -8,6 +8,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from podnet.config.model import PodnetConfig
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.constructs.planned_ip_addresses import PlannedIpAddresses
 from podnet.constructs.pod_subnets import PodSubnets
 from podnet.ipplan.carving import carve_node_subnets
@@ -35,7 +36,12 @@ class NetworkStack(Stack):
         self.vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                logs.LogGroup(self, "FlowLogGroup", retention=logs.RetentionDays.ONE_YEAR)
+                logs.LogGroup(
+                    self,
+                    "FlowLogGroup",
+                    retention=logs.RetentionDays.ONE_YEAR,
+                    encryption_key=LogEncryptionKey.of(self).key,
+                )
             ),
         )
         for subnet in self.vpc.public_subnets:
