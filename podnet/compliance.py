@@ -5,17 +5,22 @@ logs, KMS-encrypted secrets with rotation, all control-plane logs, private endpo
 no SSH key. cdk-nag's EKS rules do not recognise the aws_eks_v2 cluster; tests assert those settings instead.
 """
 
-from collections.abc import Sequence
+from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnElement, Stack, Validations, pipelines
-from aws_cdk import aws_codebuild as codebuild
-from aws_cdk import aws_codepipeline as codepipeline
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
-from aws_cdk.region_info import RegionInfo
 from constructs import IConstruct
 
 from podnet.constructs.spot_node_group import NODE_MANAGED_POLICIES, SpotNodeGroup
+
+if TYPE_CHECKING:  # only a pipeline synth needs these modules: importing them costs every synth time
+    from aws_cdk import aws_codebuild as codebuild
+    from aws_cdk import aws_codepipeline as codepipeline
+    from aws_cdk import pipelines
 
 NAG = "AwsSolutions::AwsSolutions-"
 
@@ -105,6 +110,8 @@ def _logical_id(resource: IConstruct) -> str:
 
 def _codebuild_log_findings(project: codebuild.CfnProject) -> list[str]:
     """A CodeBuild project's role writes its own logs and test reports (names suffixed by the build)."""
+    from aws_cdk.region_info import RegionInfo
+
     stack = Stack.of(project)
     partition = RegionInfo.get(stack.region).partition
     where = f"{partition}:{{service}}:{stack.region}:{stack.account}"
@@ -122,7 +129,9 @@ def acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline, step_roles: 
     artifacts = f"Resource::<{_logical_id(code_pipeline.artifact_bucket)}.Arn>/*"
     for scope in (pipeline, *step_roles):
         _acknowledge(scope, BUCKET_GRANT_REASON, *_iam5(*(f"Action::{a}" for a in BUCKET_GRANT_ACTIONS), artifacts))
-    projects = [node for node in stack.node.find_all() if isinstance(node, codebuild.CfnProject)]
+    from aws_cdk.aws_codebuild import CfnProject
+
+    projects = [node for node in stack.node.find_all() if isinstance(node, CfnProject)]
     _acknowledge(
         stack,
         "each pipeline CodeBuild project writes only its own log group and report groups (build-suffixed names)",
@@ -178,5 +187,7 @@ def acknowledge_verifier_findings(role: iam.Role, project: codebuild.Project, sc
 
 def _cfn_project(project: codebuild.Project) -> codebuild.CfnProject:
     cfn = project.node.default_child
-    assert isinstance(cfn, codebuild.CfnProject)
+    from aws_cdk.aws_codebuild import CfnProject
+
+    assert isinstance(cfn, CfnProject)
     return cfn
