@@ -71,3 +71,34 @@ def test_a_pod_cidr_change_does_move_the_cidr_association(default_app: Synthesiz
     changed = _changed(default_app, moved)
     assert changed[key] == "AWS::EC2::VPCCidrBlock"
     assert sorted(kind for kind in changed.values() if kind == "AWS::EC2::Subnet") == ["AWS::EC2::Subnet"] * 3
+
+
+def test_one_version_up_changes_the_control_plane_version_and_rolls_the_nodes_only(default_app: Synthesized) -> None:
+    """What README's "Moving a cluster up one Kubernetes version" relies on: from 1.35 to 1.36 the same cluster (same
+    logical id) gets a new Version, the launch template a new AMI parameter (so the nodes roll), nothing else."""
+    previous = synthesize(config_for({"kubernetesVersion": "1.35"}))
+    assert default_app.config.kubernetes_version == "1.36"
+    changed = _changed(previous, default_app)
+    (cluster_key,) = _of_type(default_app, "AWS::EKS::Cluster")
+    assert changed == {
+        cluster_key: "AWS::EKS::Cluster",
+        **{key: kind for key, kind in changed.items() if kind in NODE_GROUP_TYPES},
+    }
+    old_cluster, new_cluster = (_resources(app)[cluster_key]["Properties"] for app in (previous, default_app))
+    assert {k: v for k, v in old_cluster.items() if k != "Version"} == {
+        k: v for k, v in new_cluster.items() if k != "Version"
+    }
+    assert (old_cluster["Version"], new_cluster["Version"]) == ("1.35", "1.36")
+    (launch_template,) = [key for key, kind in changed.items() if kind == "AWS::EC2::LaunchTemplate"]
+    image = {
+        app.config.kubernetes_version: _resources(app)[launch_template]["Properties"]["LaunchTemplateData"]["ImageId"]
+        for app in (previous, default_app)
+    }
+    parameters = {
+        version: app.cluster["Parameters"][image[version]["Ref"]]["Default"]
+        for version, app in (("1.35", previous), ("1.36", default_app))
+    }
+    assert parameters == {
+        version: f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
+        for version in ("1.35", "1.36")
+    }
