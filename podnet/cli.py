@@ -114,6 +114,14 @@ def _max_pods(args: argparse.Namespace) -> int:
             hint = f"did you mean {close[0]}?" if close else "the VPC CNI's ENI table does not list it"
             print(f"podnet: unknown instance type '{name}'; {hint}", file=sys.stderr)
             return 1
+        if args.custom_networking and limits.enis < 2:
+            print(
+                f"podnet: {name} has {limits.enis} ENI, and custom networking leaves the primary ENI without pods, so"
+                " no pod gets a pod-subnet IP on it; use a type with at least two ENIs (--no-custom-networking for"
+                " the VPC CNI default)",
+                file=sys.stderr,
+            )
+            return 1
         known.append(limits)
     mode = MaxPodsMode(custom_networking=args.custom_networking, prefix_delegation=args.prefix_delegation, cap=args.cap)
     for limits in known:

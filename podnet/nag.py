@@ -5,13 +5,17 @@ it explains; tests/test_cdk_nag.py lists every acknowledgement of the app for re
 imports no podnet construct, so any construct can use it.
 """
 
+from __future__ import annotations
+
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
-from aws_cdk import aws_codebuild as codebuild
 from aws_cdk.region_info import RegionInfo
 from constructs import IConstruct
+
+if TYPE_CHECKING:  # only a pipeline synth needs CodeBuild: importing it would slow down every synth
+    from aws_cdk import aws_codebuild as codebuild
 
 #: Prefix of cdk-nag's rule ids in the CDK policy-validation report.
 NAG = "AwsSolutions::AwsSolutions-"

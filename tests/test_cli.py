@@ -52,6 +52,40 @@ def test_max_pods_unknown_type(capsys: pytest.CaptureFixture[str]) -> None:
     assert err == "podnet: unknown instance type 'm5.larg'; did you mean m5.large?\n"
 
 
+def test_max_pods_one_eni_type_has_no_pod_subnet_ips(capsys: pytest.CaptureFixture[str]) -> None:
+    """Same verdict as `podnet plan` for a node group of this type: not a number of pods, an error."""
+    status, out, err = run(capsys, "max-pods", "m5.large", "hpc6id.32xlarge")
+    assert (status, out) == (1, "")
+    assert err == (
+        "podnet: hpc6id.32xlarge has 1 ENI, and custom networking leaves the primary ENI without pods, so no pod"
+        " gets a pod-subnet IP on it; use a type with at least two ENIs (--no-custom-networking for the VPC CNI"
+        " default)\n"
+    )
+    assert run(capsys, "max-pods", "hpc6id.32xlarge", "--no-custom-networking") == (0, "hpc6id.32xlarge 51\n", "")
+
+
+def test_plan_rejects_the_same_one_eni_type(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "hpc.json").write_text('{"nodes": {"instanceTypes": ["hpc6id.32xlarge"]}}')
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, "plan", "--config", "hpc.json")
+    assert status == 1
+    assert err.startswith("podnet: nodes.instanceTypes: hpc6id.32xlarge has 1 ENI, and custom networking leaves")
+
+
+def test_plan_says_how_to_quote_a_yaml_version(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "podnet.yaml").write_text("kubernetesVersion: 1.30\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "plan", "--config", "podnet.yaml") == (
+        1,
+        "",
+        "podnet: kubernetesVersion: 1.30 is read as the number 1.3, not as text; quote it: '1.30'\n",
+    )
+
+
 @pytest.mark.parametrize("options", [["--cap", "0"], ["--cap", "x"], ["--cap", "5", "--no-cap"], []])
 def test_max_pods_usage_errors(capsys: pytest.CaptureFixture[str], options: list[str]) -> None:
     status, out, err = run(capsys, "max-pods", *options, *(["m5.large"] if options else []))

@@ -106,7 +106,8 @@ def test_auto_discovery_finds_exactly_this_clusters_groups(default_app: Synthesi
 
 def test_deployment_runs_the_release_of_the_cluster_minor_with_podnets_flags(default_app: Synthesized) -> None:
     container = _container(default_app)
-    assert container["image"] == "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2"
+    assert default_app.config.kubernetes_version == "1.36"
+    assert container["image"] == "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1"
     assert _flag(container, "cloud-provider") == ["aws"]
     assert _flag(container, "balance-similar-node-groups") == ["true"]
     assert _flag(container, "balancing-ignore-label") == [

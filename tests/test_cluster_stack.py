@@ -3,8 +3,11 @@
 from typing import Any
 
 import yaml
+from aws_cdk import aws_eks_v2 as eks
 
+from podnet.config.model import DEFAULT_KUBERNETES_VERSION, KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS
 from tests.support.cfn_tokens import render, render_json
+from tests.support.kubectl import client_version
 from tests.support.synth import Synthesized
 
 
@@ -36,7 +39,7 @@ def test_authentication_mode_honours_aws_auth(default_app: Synthesized) -> None:
 
 def test_control_plane_defaults_are_secure(default_app: Synthesized) -> None:
     cluster = _cluster(default_app)
-    assert cluster["Version"] == "1.35"
+    assert cluster["Version"] == "1.36"
     assert cluster["ResourcesVpcConfig"]["EndpointPrivateAccess"] is True
     assert cluster["ResourcesVpcConfig"]["EndpointPublicAccess"] is False
     assert {t["Type"] for t in cluster["Logging"]["ClusterLogging"]["EnabledTypes"]} == {
@@ -48,9 +51,35 @@ def test_control_plane_defaults_are_secure(default_app: Synthesized) -> None:
     }
     (encryption,) = cluster["EncryptionConfig"]
     assert encryption["Resources"] == ["secrets"]
-    (key_id,) = default_app.resources("cluster", "AWS::KMS::Key")
+    (key_id,) = [lid for lid in default_app.resources("cluster", "AWS::KMS::Key") if lid.startswith("SecretsKey")]
     assert encryption["Provider"]["KeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
     assert cluster["KubernetesNetworkConfig"]["ServiceIpv4Cidr"] == "172.20.0.0/16"
+
+
+def _kubectl_minor() -> int:
+    """The minor version of the real kubectl inside the installed kubectl layer wheel (e.g. 36 for v1.36.3)."""
+    major, minor = client_version().removeprefix("v").split(".")[:2]
+    assert major == "1"
+    return int(minor)
+
+
+def test_supported_versions_are_those_the_layer_kubectl_and_aws_eks_v2_can_manage() -> None:
+    """kubectl talks to API servers one minor version either side of its own; aws_eks_v2 must know the version too."""
+    minor = _kubectl_minor()
+    assert f"1.{minor}" == KUBECTL_LAYER_VERSION
+    manageable = [f"1.{m}" for m in (minor - 1, minor, minor + 1) if hasattr(eks.KubernetesVersion, f"V1_{m}")]
+    assert list(SUPPORTED_KUBERNETES_VERSIONS) == manageable
+
+
+def test_new_clusters_start_on_the_newest_version_aws_eks_v2_offers(default_app: Synthesized) -> None:
+    newest = max(int(name.removeprefix("V1_")) for name in dir(eks.KubernetesVersion) if name.startswith("V1_"))
+    assert DEFAULT_KUBERNETES_VERSION == f"1.{newest}" == _cluster(default_app)["Version"]
+    (layer,) = [
+        r
+        for lid, r in default_app.resources("cluster", "AWS::Lambda::LayerVersion").items()
+        if lid.startswith("Kubectl")
+    ]
+    assert layer["Properties"]["Description"].startswith(f"/opt/kubectl/kubectl {client_version().removeprefix('v')};")
 
 
 def test_eni_configs_name_the_node_zones_and_point_to_their_pod_subnets(default_app: Synthesized) -> None:

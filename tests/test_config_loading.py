@@ -79,5 +79,52 @@ def test_unreadable_files(tmp_path: Path, name: str, content: str, expected: str
     assert expected in error_of({}, file)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "version.yaml",
+            "kubernetesVersion: 1.35\n",
+            "kubernetesVersion: 1.35 is read as a number, not as text; quote it: '1.35'",
+        ),
+        (
+            "version.yaml",
+            "kubernetesVersion: 1.30\n",
+            "kubernetesVersion: 1.30 is read as the number 1.3, not as text; quote it: '1.30'",
+        ),
+        (
+            "version.json",
+            '{"kubernetesVersion": 1.30}',
+            "kubernetesVersion: 1.30 is read as the number 1.3, not as text; quote it: '1.30'",
+        ),
+        (
+            "account.yaml",
+            "account: 123456789012\n",
+            "account: 123456789012 is read as a number, not as text; quote it: '123456789012'",
+        ),
+    ],
+)
+def test_a_number_where_text_belongs_says_how_to_quote_it(
+    tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    file = tmp_path / name
+    file.write_text(content)
+    assert error_of({}, file) == f"podnet: {expected}"
+
+
+def test_numbers_still_load_where_numbers_belong(tmp_path: Path) -> None:
+    file = tmp_path / "podnet.yaml"
+    file.write_text("kubernetesVersion: '1.35'\nmaxPodsCap: 58\nnodes: {minSize: 1, desiredSize: 2, maxSize: 3}\n")
+    config = load_config({}, file)
+    assert (config.kubernetes_version, config.max_pods_cap, config.nodes.max_size) == ("1.35", 58, 3)
+    assert type(config.max_pods_cap) is int
+
+
+def test_a_number_from_cdk_context_is_quoted_as_given() -> None:
+    """The CDK CLI hands context over already parsed: the text is gone, so the hint shows the number."""
+    message = error_of({CONTEXT_KEY: {"kubernetesVersion": 1.35}})
+    assert message == "podnet: kubernetesVersion: 1.35 is read as a number, not as text; quote it: '1.35'"
+
+
 def test_missing_file(tmp_path: Path) -> None:
     assert "pass an existing JSON or YAML file" in error_of({}, tmp_path / "absent.json")

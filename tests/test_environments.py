@@ -2,6 +2,7 @@
 
 import copy
 import json
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -137,7 +138,16 @@ def pipeline(**settings: Any) -> Any:
             " arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or codestar-connections)",
         ),
         ({"account": "1111"}, "podnet: pipeline.account '1111' is not an AWS account id; use its 12 digits"),
-        ({"region": "mars"}, "podnet: pipeline.region 'mars' is not an AWS region name; use e.g. us-east-1"),
+        (
+            {"region": "mars"},
+            f"podnet: pipeline.region 'mars' is not an AWS region (none of that name in the partition data of"
+            f" botocore {version('botocore')}); use e.g. us-east-1",
+        ),
+        (
+            {"region": "eu-west-9"},
+            f"podnet: pipeline.region 'eu-west-9' is not an AWS region (none of that name in the partition data of"
+            f" botocore {version('botocore')}); did you mean one of eu-west-1, eu-west-2, eu-west-3?",
+        ),
     ],
 )
 def test_pipeline_rules(settings: dict[str, Any], message: str) -> None:

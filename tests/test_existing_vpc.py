@@ -17,6 +17,8 @@ TEARDOWN_CLEANUP_TYPES = Counter(
         "AWS::IAM::Role": 2,
         "AWS::IAM::Policy": 2,
         "AWS::Logs::LogGroup": 2,
+        # The stack's key for its log groups (podnet/constructs/log_encryption_key.py).
+        "AWS::KMS::Key": 1,
     }
 )
 

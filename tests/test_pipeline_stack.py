@@ -4,6 +4,7 @@ The pipeline app is synthesized once per session (the ``pipeline_app`` fixture).
 """
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from podnet.constructs.custom_networking_verifier import KUBERNETES_GROUP, verifier_role_names
 from tests.conftest import PIPELINE_CONFIG_FILE as CONFIG_FILE
+from tests.support import REPO_ROOT
 from tests.support.cfn_tokens import render
 from tests.support.synth import SynthesizedPipeline, snapshot_form
 
@@ -90,7 +92,44 @@ def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: Synthesi
     (synth,) = _actions(app, "Build")
     spec = _build_spec(_project_of(app, synth))
     assert spec["phases"]["build"]["commands"] == ["make test", f"make synth CONFIG={CONFIG_FILE}"]
-    assert spec["phases"]["install"]["runtime-versions"]["python"] == "3.12"
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.12", "nodejs": "24"}
+
+
+def _lock_versions() -> dict[str, str]:
+    """package.json's exact pins, each checked against package-lock.json (what `npm ci` installs)."""
+    pins: dict[str, str] = json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]
+    locked = json.loads((REPO_ROOT / "package-lock.json").read_text())["packages"]
+    assert {name: locked[f"node_modules/{name}"]["version"] for name in pins} == pins
+    return pins
+
+
+def _installs(app: SynthesizedPipeline, stage: str) -> set[str]:
+    return {
+        command
+        for action in _actions(app, stage)
+        for command in _build_spec(_project_of(app, action))["phases"]["install"]["commands"]
+    }
+
+
+def test_self_mutation_installs_the_locked_cdk_cli(app: SynthesizedPipeline) -> None:
+    assert _installs(app, "UpdatePipeline") == {f"npm install -g aws-cdk@{_lock_versions()['aws-cdk']}"}
+
+
+def test_asset_publishing_installs_the_locked_cdk_assets(app: SynthesizedPipeline) -> None:
+    assert len(_actions(app, "Assets")) > 1
+    assert _installs(app, "Assets") == {f"npm install -g cdk-assets@{_lock_versions()['cdk-assets']}"}
+
+
+def test_every_build_runs_a_supported_node_and_installs_only_exact_versions(app: SynthesizedPipeline) -> None:
+    specs = {
+        lid: _build_spec(p["Properties"]) for lid, p in app.resources(app.pipeline, "AWS::CodeBuild::Project").items()
+    }
+    assert len(specs) >= 5  # synth, self-mutation, assets, a verification step per environment
+    assert {
+        lid: spec["phases"]["install"]["runtime-versions"]["nodejs"] for lid, spec in specs.items()
+    } == dict.fromkeys(specs, "24")
+    installs = [c for spec in specs.values() for c in spec["phases"]["install"].get("commands", []) if "install" in c]
+    assert installs and all(re.fullmatch(r"npm install -g [a-z-]+@\d+\.\d+\.\d+", c) for c in installs), installs
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,11 @@ from typing import Any
 
 import celpy
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from podnet.constructs.node_launch_template import al2023_ami_parameter
+from podnet.constructs.spot_node_group import rolling_update_min_in_service
 from tests.conftest import PINNED_AMI_RELEASE
 from tests.support.cfn_tokens import render
 from tests.support.node_groups import node_groups, tags
@@ -145,6 +148,39 @@ def test_groups_share_one_launch_template(default_app: Synthesized) -> None:
         assert specification["LaunchTemplateId"] == {"Ref": template_id}
 
 
+#: A fixed-size group (minSize = desiredSize = maxSize), the case CloudFormation's rolling update used to refuse.
+FIXED_SIZE = {"nodes": {"minSize": 4, "desiredSize": 4, "maxSize": 4}}
+
+
+def _rolling_updates(app: Synthesized) -> list[tuple[int, int, int]]:
+    """(MinSize, MinInstancesInService, MaxSize) of each zone's group, in zone order."""
+    updates = []
+    for _, group in node_groups(app).values():
+        rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+        properties = group["Properties"]
+        updates.append((int(properties["MinSize"]), int(rolling["MinInstancesInService"]), int(properties["MaxSize"])))
+    return updates
+
+
+def test_rolling_update_keeps_each_groups_min_size_in_service(default_app: Synthesized) -> None:
+    # minSize 2 and maxSize 6 over three zones: 1/1/0 and 2/2/2.
+    assert _rolling_updates(default_app) == [(1, 1, 2), (1, 1, 2), (0, 0, 2)]
+
+
+def test_a_fixed_size_group_can_still_roll() -> None:
+    """CloudFormation requires MinInstancesInService below MaxSize; one node at a time is replaced instead."""
+    # 4/4/4 over three zones: 2/1/1 nodes, each group min = max.
+    assert _rolling_updates(synthesize(config_for(FIXED_SIZE))) == [(2, 1, 2), (1, 0, 1), (1, 0, 1)]
+
+
+@given(min_size=st.integers(0, 50), extra=st.integers(0, 50))
+def test_rolling_update_is_possible_for_every_valid_size(min_size: int, extra: int) -> None:
+    max_size = max(1, min_size + extra)
+    in_service = rolling_update_min_in_service(min_size, max_size)
+    assert 0 <= in_service < max_size
+    assert in_service == min_size or min_size == max_size
+
+
 def test_nodes_run_only_in_zones_with_a_pod_subnet(origin_app: Synthesized) -> None:
     assert list(node_groups(origin_app)) == ["us-east-1a"]
 
@@ -160,7 +196,7 @@ def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Syn
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
     assert (
         parameter["Default"]
-        == "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id"
+        == "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id"
     )
 
 

@@ -46,7 +46,8 @@ def _changed(before: Synthesized, after: Synthesized) -> dict[tuple[str, str], s
     "overrides",
     [
         pytest.param({"nodes": {"instanceTypes": ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"]}}, id="types"),
-        pytest.param({"nodes": {"minSize": 1, "desiredSize": 4, "maxSize": 9}}, id="sizes"),
+        # Same sizes as FIXED_SIZE in tests/test_spot_node_group.py: one synth serves both tests.
+        pytest.param({"nodes": {"minSize": 4, "desiredSize": 4, "maxSize": 4}}, id="sizes"),
         pytest.param({"maxPodsCap": 250}, id="max-pods-cap"),
     ],
 )
@@ -132,3 +133,37 @@ def test_turning_the_autoscaler_off_touches_only_node_groups_and_its_own_resourc
     # The kubectl provider keeps reading NTH's chart asset, so its policy is unchanged too.
     assert {key for key in changed if key not in groups} - removed == set()
     assert all(key[1].startswith(("ClusterAutoscaler", "ClusterEksPodIdentityAgent")) for key in removed)
+
+
+def test_one_version_up_changes_the_control_plane_version_and_rolls_the_nodes_only(default_app: Synthesized) -> None:
+    """What README's "Moving a cluster up one Kubernetes version" relies on: from 1.35 to 1.36 the same cluster (same
+    logical id) gets a new Version, the launch template a new AMI parameter (so the nodes roll), the Cluster
+    Autoscaler the image of the new minor version, nothing else."""
+    previous = synthesize(config_for({"kubernetesVersion": "1.35"}))
+    assert default_app.config.kubernetes_version == "1.36"
+    changed = _changed(previous, default_app)
+    (cluster_key,) = _of_type(default_app, "AWS::EKS::Cluster")
+    (autoscaler_key,) = [key for key in changed if key[1].startswith("ClusterAutoscalerChartRelease")]
+    assert changed == {
+        cluster_key: "AWS::EKS::Cluster",
+        autoscaler_key: "Custom::AWSCDK-EKS-HelmChart",
+        **{key: kind for key, kind in changed.items() if kind in NODE_GROUP_TYPES},
+    }
+    old_cluster, new_cluster = (_resources(app)[cluster_key]["Properties"] for app in (previous, default_app))
+    assert {k: v for k, v in old_cluster.items() if k != "Version"} == {
+        k: v for k, v in new_cluster.items() if k != "Version"
+    }
+    assert (old_cluster["Version"], new_cluster["Version"]) == ("1.35", "1.36")
+    (launch_template,) = [key for key, kind in changed.items() if kind == "AWS::EC2::LaunchTemplate"]
+    image = {
+        app.config.kubernetes_version: _resources(app)[launch_template]["Properties"]["LaunchTemplateData"]["ImageId"]
+        for app in (previous, default_app)
+    }
+    parameters = {
+        version: app.cluster["Parameters"][image[version]["Ref"]]["Default"]
+        for version, app in (("1.35", previous), ("1.36", default_app))
+    }
+    assert parameters == {
+        version: f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
+        for version in ("1.35", "1.36")
+    }

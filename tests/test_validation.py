@@ -3,11 +3,13 @@
 from ipaddress import IPv4Network
 from typing import Any
 
+import botocore.session
 import pytest
 from hypothesis import given, settings
 
 from podnet.config.errors import ConfigError
 from podnet.config.loading import merge, parse_config
+from podnet.config.regions import aws_regions
 from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets
 from podnet.plan import make_plan
@@ -35,8 +37,17 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("cluster name first char", {"clusterName": "-demo"}, "clusterName '-demo'"),
     ("cluster name chars", {"clusterName": "my.cluster"}, "clusterName 'my.cluster'"),
     ("cluster name length", {"clusterName": "a" * 101}, "1-100 letters"),
-    ("kubernetes version", {"kubernetesVersion": "1.29"}, "kubernetesVersion '1.29' is not supported; use one of"),
-    ("region", {"region": "US-East"}, "region 'US-East' is not an AWS region name"),
+    ("kubernetes version", {"kubernetesVersion": "1.29"}, "kubernetesVersion '1.29' is not supported"),
+    (
+        "kubernetes version below the kubectl layer's skew",
+        {"kubernetesVersion": "1.34"},
+        "kubernetesVersion '1.34' is not supported: podnet's kubectl layer (v1.36) manages Kubernetes 1.35 and 1.36"
+        " only; use one of 1.35, 1.36 (an existing cluster moves up one minor version per deploy)",
+    ),
+    ("region case", {"region": "US-East"}, "region 'US-East' is not an AWS region (none of that name in the"),
+    ("region that does not exist", {"region": "us-east-9"}, "; did you mean one of us-east-1, us-east-2?"),
+    ("region typo", {"region": "eu-wset-1"}, "; did you mean eu-west-1?"),
+    ("region of no partition", {"region": "mars-east-1"}, "region 'mars-east-1' is not an AWS region"),
     ("account length", {"account": "12345"}, "account '12345' is not an AWS account id"),
     ("account digits", {"account": "12345678901a"}, "account '12345678901a'"),
     ("admin role user", {"adminRoleArns": ["arn:aws:iam::123456789012:user/bob"]}, "adminRoleArns: 'arn:aws:iam"),
@@ -48,6 +59,12 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("duplicate zone", {"availabilityZones": ["us-east-1a", "us-east-1a"]}, "availabilityZones lists us-east-1a twice"),
     ("zone of other region", {"availabilityZones": ["us-east-1a", "us-west-2b"]}, "'us-west-2b' is not a zone of"),
     ("zone id not name", {"availabilityZones": ["use1-az1", "use1-az2"]}, "availabilityZones: 'use1-az1'"),
+    (
+        "default zones after a region change",
+        {"region": "eu-west-1"},
+        "availabilityZones: 'us-east-1a' is not a zone of region eu-west-1",
+    ),
+    ("local zone", {"availabilityZones": ["us-east-1a", "us-east-1-bos-1a"]}, "'us-east-1-bos-1a' is not a zone of"),
     ("no NAT gateway", {"natGateways": 0}, "natGateways 0: nodes need egress"),
     ("more NAT gateways than zones", {"natGateways": 4}, "use 1 to 3"),
     # VPC blocks.
@@ -179,7 +196,11 @@ def test_defaults_are_valid_and_warn_only_that_nobody_is_admin() -> None:
         {"endpointAccess": "public-and-private", "publicAccessCidrs": ["203.0.113.0/24"]},
         {"account": "123456789012", "adminRoleArns": ["arn:aws:iam::123456789012:role/path/to/Admin"]},
         {"adminRoleArns": ["arn:aws-cn:iam::123456789012:role/Admin"]},
+        {"region": "cn-north-1", "availabilityZones": ["cn-north-1a", "cn-north-1b"]},
+        {"region": "us-gov-west-1", "availabilityZones": ["us-gov-west-1a", "us-gov-west-1b"]},
+        {"region": "ap-southeast-7", "availabilityZones": ["ap-southeast-7a", "ap-southeast-7b"]},
         {"maxPodsCap": 250, "clusterName": "a" * 100},
+        {"nodes": {"minSize": 3, "desiredSize": 3, "maxSize": 3}},  # a fixed-size group still rolls (maxSize - 1)
         {"vpcCidr": "10.0.0.0/25", "availabilityZones": ["us-east-1a", "us-east-1b"]},
     ],
 )
@@ -187,6 +208,26 @@ def test_accepts(overrides: dict[str, Any]) -> None:
     config = parse_config(overrides)
     validate(config)
     make_plan(config)
+
+
+def test_known_regions_are_botocores_own() -> None:
+    """The region list is read from botocore's data file: it must agree with botocore's own API on it."""
+    session = botocore.session.get_session()
+    ec2_regions = {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ec2", partition_name=partition)
+    }
+    assert {"us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"} <= ec2_regions <= aws_regions()
+    assert "us-east-9" not in aws_regions()
+
+
+@pytest.mark.parametrize("access", ["public", "public-and-private"])
+def test_warns_about_a_public_endpoint_open_to_the_internet(access: str) -> None:
+    (warning,) = check({"endpointAccess": access})
+    assert warning.startswith(f"endpointAccess '{access}' without publicAccessCidrs opens the Kubernetes API")
+    assert "0.0.0.0/0" in warning
+    assert check({"endpointAccess": access, "publicAccessCidrs": ["203.0.113.0/24"]}) == []
 
 
 def test_vpc_size_error_names_a_size_that_fits() -> None:

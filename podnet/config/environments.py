@@ -13,7 +13,8 @@ from typing import Any
 from podnet.config.errors import ConfigError
 from podnet.config.loading import merge, parse_config
 from podnet.config.model import PipelineConfig, PodnetConfig
-from podnet.config.validation import ACCOUNT, REGION, validate
+from podnet.config.regions import check_region
+from podnet.config.validation import ACCOUNT, validate
 
 #: Keys that describe the deployment as a whole, not one environment.
 TOP_LEVEL_ONLY = ("environments", "pipeline")
@@ -84,8 +85,7 @@ def check_pipeline(pipeline: PipelineConfig, environments: dict[str, PodnetConfi
         )
     if not ACCOUNT.fullmatch(pipeline.account):
         raise ConfigError(f"pipeline.account {pipeline.account!r} is not an AWS account id; use its 12 digits")
-    if not REGION.fullmatch(pipeline.region):
-        raise ConfigError(f"pipeline.region {pipeline.region!r} is not an AWS region name; use e.g. us-east-1")
+    check_region("pipeline.region", pipeline.region)
     defined = ", ".join(environments)
     seen: dict[str, int] = {}
     for index, wave in enumerate(pipeline.waves):

@@ -4,7 +4,7 @@ import difflib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -23,10 +23,56 @@ CONTEXT_KEY = "podnet"
 CONFIG_FILE_CONTEXT_KEY = "podnet:configFile"
 
 
+class _WrittenFloat(float):
+    """A number read from a file that keeps its text: YAML's ``1.30`` is the float 1.3, but the user wrote 1.30."""
+
+    written: str
+
+
+class _WrittenInt(int):
+    """The same for integers: an account id written unquoted is a number too."""
+
+    written: str
+
+
+_Number = TypeVar("_Number", _WrittenFloat, _WrittenInt)
+
+
+def _written(number: _Number, text: str) -> _Number:
+    number.written = text
+    return number
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that numbers remember how they were written (for "quote it: '1.30'")."""
+
+
+def _yaml_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    assert isinstance(node, yaml.ScalarNode)
+    return _written(_WrittenFloat(loader.construct_yaml_float(node)), node.value)
+
+
+def _yaml_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    assert isinstance(node, yaml.ScalarNode)
+    return _written(_WrittenInt(loader.construct_yaml_int(node)), node.value)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
+
+
+def _load_json(text: str) -> Any:
+    return json.loads(
+        text,
+        parse_float=lambda number: _written(_WrittenFloat(number), number),
+        parse_int=lambda number: _written(_WrittenInt(number), number),
+    )
+
+
 def read_cdk_json_context(cdk_json: Path) -> dict[str, Any]:
     """The ``context`` of a cdk.json, as the CDK CLI would pass it to app.py."""
     try:
-        return dict(json.loads(cdk_json.read_text()).get("context", {}))
+        return dict(_load_json(cdk_json.read_text()).get("context", {}))
     except (OSError, json.JSONDecodeError) as error:
         raise ConfigError(f"cannot read {cdk_json}: {error}; fix the file or run from the project folder") from None
 
@@ -38,7 +84,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise ConfigError(f"configFile {path}: {error.strerror}; pass an existing JSON or YAML file") from None
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = _load_json(text) if path.suffix == ".json" else yaml.load(text, Loader=_ConfigLoader)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         where = str(error).splitlines()[0]
         raise ConfigError(f"configFile {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {where}") from None
@@ -95,6 +141,10 @@ def describe(problem: Mapping[str, Any]) -> str:
         hint = f"did you mean '{close[0]}'?" if close else f"known settings: {', '.join(sorted(known))}"
         return f"unknown setting '{setting}'; {hint}"
     given = problem.get("input")
+    if problem["type"] == "string_type" and isinstance(given, int | float) and not isinstance(given, bool):
+        written = getattr(given, "written", str(given))
+        number = "a number" if written == str(given) else f"the number {given}"
+        return f"{setting}: {written} is read as {number}, not as text; quote it: '{written}'"
     return f"{setting}: {problem['msg'].rstrip('.')} (got {given!r}); fix it in cdk.json or your config file"
 
 

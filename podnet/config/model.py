@@ -11,10 +11,13 @@ from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
 from podnet.ipplan.node_groups import GroupSizes, zone_group_sizes
 
-#: Kubernetes minor versions podnet supports: the kubectl layer (v1.35) talks to API servers one minor
-#: version either side, and EKS publishes AL2023 AMIs for all of them (AL2 stopped at 1.32).
-SUPPORTED_KUBERNETES_VERSIONS = ("1.34", "1.35", "1.36")
-DEFAULT_KUBERNETES_VERSION = "1.35"
+#: Minor version of the kubectl in the cluster's kubectl layer (aws-cdk.lambda-layer-kubectl-v36).
+KUBECTL_LAYER_VERSION = "1.36"
+#: Kubernetes minor versions podnet supports: those that kubectl can manage (it talks to API servers one minor
+#: version either side of its own) and aws-cdk-lib 2.275's aws_eks_v2 knows (up to 1.36). The newest is the
+#: default: the longest support window before an upgrade.
+SUPPORTED_KUBERNETES_VERSIONS = ("1.35", "1.36")
+DEFAULT_KUBERNETES_VERSION = "1.36"
 
 #: Same size (2 vCPU, 8 GiB), x86_64, Nitro, from four families: a diversified spot pool whose members
 #: all hold the same number of pods (20 with custom networking), so the scheduler sees uniform nodes.

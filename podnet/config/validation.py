@@ -14,7 +14,8 @@ from itertools import combinations
 
 from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import check_existing_vpc, existing_vpc_warnings
-from podnet.config.model import SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.config.regions import check_region
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
@@ -47,7 +48,6 @@ UNASSIGNABLE = (
 )
 
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
-REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 ACCOUNT = re.compile(r"\d{12}")
 SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}")
 #: EKS AMI release names: ``v`` and the build date (amazon-eks-ami's release tags, e.g. v20260827).
@@ -124,11 +124,12 @@ def _check_cluster(config: PodnetConfig) -> None:
         )
     if config.kubernetes_version not in SUPPORTED_KUBERNETES_VERSIONS:
         raise ConfigError(
-            f"kubernetesVersion {config.kubernetes_version!r} is not supported; use one of"
-            f" {', '.join(SUPPORTED_KUBERNETES_VERSIONS)}"
+            f"kubernetesVersion {config.kubernetes_version!r} is not supported: podnet's kubectl layer"
+            f" (v{KUBECTL_LAYER_VERSION}) manages Kubernetes {' and '.join(SUPPORTED_KUBERNETES_VERSIONS)} only; use"
+            f" one of {', '.join(SUPPORTED_KUBERNETES_VERSIONS)} (an existing cluster moves up one minor version per"
+            " deploy)"
         )
-    if not REGION.fullmatch(config.region):
-        raise ConfigError(f"region {config.region!r} is not an AWS region name; use e.g. us-east-1")
+    check_region("region", config.region)
     if config.account is not None and not ACCOUNT.fullmatch(config.account):
         raise ConfigError(f"account {config.account!r} is not an AWS account id; use its 12 digits or leave it out")
     for arn in config.admin_role_arns:
@@ -365,6 +366,11 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
             f"nodes.maxSize {config.nodes.max_size} is below the {len(zones)} zones with a pod subnet, so there is"
             f" no node group in {', '.join(left_out)} (each zone's group needs room for a node); raise maxSize to"
             f" {len(zones)} to run nodes in every zone"
+        )
+    if config.endpoint_access != "private" and not config.public_access_cidrs:
+        warnings.append(
+            f"endpointAccess {config.endpoint_access!r} without publicAccessCidrs opens the Kubernetes API endpoint to"
+            " 0.0.0.0/0 (the whole internet); set publicAccessCidrs to the networks your administrators use"
         )
     if not config.admin_role_arns:
         warnings.append(

@@ -23,7 +23,7 @@ NAMESPACE = "kube-system"
 NAME = "cluster-autoscaler"
 #: CA's minor version must match the cluster's (kubernetes/autoscaler README); the newest patch release of each.
 #: Each is a tag ``cluster-autoscaler-<version>`` of github.com/kubernetes/autoscaler.
-RELEASES = {"1.34": "v1.34.5", "1.35": "v1.35.2", "1.36": "v1.36.1"}
+RELEASES = {"1.35": "v1.35.2", "1.36": "v1.36.1"}
 #: With :func:`owner_tag`, the tag keys CA's auto-discovery looks for (the chart's default ``autoDiscovery.tags``).
 ENABLED_TAG = "k8s.io/cluster-autoscaler/enabled"
 TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template"

@@ -20,15 +20,20 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from podnet.charts.verifier_rbac_chart import VerifierRbacChart
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.nag import BUCKET_GRANT_ACTIONS, BUCKET_GRANT_REASON, acknowledge, codebuild_log_findings, iam5
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 SCRIPT = "verify_custom_networking.py"
 NAMESPACE = "podnet-verify"
 KUBERNETES_GROUP = "podnet-verifiers"
-#: kubectl talks to API servers one minor version either side: 1.35 covers every supported Kubernetes version.
-KUBECTL_VERSION = "v1.35.0"
+#: The kubectl of the cluster's kubectl layer (one minor version either side of every supported Kubernetes version).
+KUBECTL_VERSION = "v1.36.3"
 KUBECTL_URL = f"https://dl.k8s.io/release/{KUBECTL_VERSION}/bin/linux/amd64/kubectl"
+#: SHA-256 of that binary, committed here rather than fetched from dl.k8s.io next to it (that would prove only that
+#: the download is intact, not that it is the binary meant). tests/test_custom_networking_verifier.py checks it equals
+#: the kubectl inside the hash-pinned kubectl layer wheel, which the layer downloads from dl.k8s.io too.
+KUBECTL_SHA256 = "ebbd080e7c2e275093b55915722043257eb24004363e20acb3c4d71919f88336"
 
 
 def verifier_role_names(account: str, region: str, cluster_name: str) -> tuple[str, str]:
@@ -93,7 +98,9 @@ class CustomNetworkingVerifier(Construct):
 
         script = s3_assets.Asset(self, "Script", path=str(SCRIPTS), exclude=["*", f"!{SCRIPT}"])
         script.grant_read(self.role)
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.THREE_MONTHS, encryption_key=LogEncryptionKey.of(self).key
+        )
         self.project = codebuild.Project(
             self,
             "Project",
@@ -118,7 +125,7 @@ class CustomNetworkingVerifier(Construct):
                         "install": {
                             "commands": [
                                 f"curl -fsSLo /usr/local/bin/kubectl {KUBECTL_URL}",
-                                f'echo "$(curl -fsSL {KUBECTL_URL}.sha256)  /usr/local/bin/kubectl" | sha256sum -c -',
+                                f'echo "{KUBECTL_SHA256}  /usr/local/bin/kubectl" | sha256sum -c -',
                                 "chmod +x /usr/local/bin/kubectl",
                             ]
                         },

@@ -16,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.functions.pod_ip_metrics import handler as pod_ip_metrics
 from podnet.ipplan.carving import usable_ips
 from podnet.nag import acknowledge, iam5
@@ -49,7 +50,9 @@ class PodIpAlarms(Construct):
         topic_arn: str | None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.THREE_MONTHS, encryption_key=LogEncryptionKey.of(self).key
+        )
         self.role = iam.Role(
             self,
             "Role",

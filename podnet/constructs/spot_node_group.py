@@ -22,6 +22,12 @@ def zone_construct_id(zone: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in zone.split("-"))
 
 
+def rolling_update_min_in_service(min_size: int, max_size: int) -> int:
+    """Nodes kept in service while a rolling update replaces the others: minSize, but below maxSize, which
+    CloudFormation requires (with minSize = maxSize the first node roll would fail)."""
+    return min(min_size, max_size - 1)
+
+
 class SpotNodeGroup(Construct):
     """An Auto Scaling group in one zone's node subnet with a price-capacity-optimized, diversified spot pool."""
 
@@ -70,8 +76,7 @@ class SpotNodeGroup(Construct):
             ),
             update_policy=autoscaling.UpdatePolicy.rolling_update(
                 max_batch_size=1,
-                # CloudFormation requires MinInstancesInService below MaxSize (a zone may have min = max = 1).
-                min_instances_in_service=min(sizes.min_size, sizes.max_size - 1),
+                min_instances_in_service=rolling_update_min_in_service(sizes.min_size, sizes.max_size),
                 pause_time=Duration.seconds(ROLLING_UPDATE_PAUSE_SECONDS),
             ),
         )

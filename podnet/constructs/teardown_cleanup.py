@@ -11,6 +11,7 @@ from aws_cdk import custom_resources as cr
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.nag import acknowledge, iam5, logical_id
 
 HANDLER_DIR = Path(__file__).parent.parent / "functions" / "teardown_cleanup"
@@ -83,7 +84,9 @@ class TeardownCleanup(Construct):
                 resources=[stack.format_arn(service="eks", resource="cluster", resource_name=cluster_name)],
             )
         )
-        function_logs = logs.LogGroup(self, "FunctionLogs", retention=logs.RetentionDays.ONE_YEAR)
+        function_logs = logs.LogGroup(
+            self, "FunctionLogs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=LogEncryptionKey.of(self).key
+        )
         function_logs.grant_write(role)
         self.function = lambda_.Function(
             self,
@@ -96,7 +99,9 @@ class TeardownCleanup(Construct):
             log_group=function_logs,
             description=f"{cluster_name}: teardown cleanup of the pod subnets (podnet)",
         )
-        provider_logs = logs.LogGroup(self, "ProviderLogs", retention=logs.RetentionDays.ONE_YEAR)
+        provider_logs = logs.LogGroup(
+            self, "ProviderLogs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=LogEncryptionKey.of(self).key
+        )
         provider_role = iam.Role(
             self,
             "ProviderRole",

@@ -9,7 +9,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
-from aws_cdk.lambda_layer_kubectl_v35 import KubectlV35Layer
+from aws_cdk.lambda_layer_kubectl_v36 import KubectlV36Layer
 from constructs import Construct
 
 from podnet.charts.eni_config_chart import EniConfigChart
@@ -17,6 +17,7 @@ from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
 from podnet.constructs.aws_node_pod_identity import AwsNodePodIdentity
 from podnet.constructs.cluster_autoscaler import ClusterAutoscaler
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.constructs.node_access import NodeAccess
 from podnet.constructs.node_launch_template import NodeLaunchTemplate
 from podnet.constructs.node_termination_handler import NodeTerminationHandler
@@ -70,12 +71,13 @@ class ClusterStack(Stack):
             service_ipv4_cidr=str(config.service_cidr),
             output_config_command=False,
             kubectl_provider_options=eks.KubectlProviderOptions(
-                kubectl_layer=KubectlV35Layer(self, "KubectlLayer"),
+                kubectl_layer=KubectlV36Layer(self, "KubectlLayer"),
                 # A private endpoint is reachable only from the VPC: run kubectl there.
                 private_subnets=control_plane_subnets if config.endpoint_access == "private" else None,
             ),
         )
         self._acknowledge_eks_findings()
+        LogEncryptionKey.of(self).encrypt_log_groups(self.cluster.node.find_child("KubectlProvider"))
         for index, role_arn in enumerate(config.admin_role_arns):
             self.cluster.grant_access(
                 f"Admin{index}",

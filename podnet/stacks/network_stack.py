@@ -9,6 +9,7 @@ from constructs import Construct
 
 from podnet.config.model import PodnetConfig
 from podnet.constructs.existing_vpc import ExistingVpc
+from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.constructs.planned_ip_addresses import PlannedIpAddresses
 from podnet.constructs.pod_subnets import PodSubnets
 from podnet.constructs.teardown_cleanup import TeardownCleanup
@@ -72,7 +73,12 @@ class NetworkStack(Stack):
         vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                logs.LogGroup(self, "FlowLogGroup", retention=logs.RetentionDays.ONE_YEAR)
+                logs.LogGroup(
+                    self,
+                    "FlowLogGroup",
+                    retention=logs.RetentionDays.ONE_YEAR,
+                    encryption_key=LogEncryptionKey.of(self).key,
+                )
             ),
         )
         for subnet in vpc.public_subnets:

@@ -20,10 +20,10 @@ from podnet.nag import (
     logical_id,
     rule,
 )
+from podnet.stacks.pipeline_tools import NODE_RUNTIME, locked_npm_version
 from podnet.stacks.podnet_stage import PodnetStage
 
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
-SYNTH_RUNTIMES = {"python": "3.12", "nodejs": "20"}
 #: Seconds between polls of the in-VPC verification build.
 POLL_SECONDS = 15
 
@@ -53,6 +53,11 @@ def verification_commands() -> list[str]:
         'echo "Custom-networking check of $CLUSTER_NAME: $STATUS"',
         '[ "$STATUS" = SUCCEEDED ]',
     ]
+
+
+def _runtimes(**versions: str) -> codebuild.BuildSpec:
+    """A partial buildspec selecting runtimes of the CodeBuild image; CDK Pipelines merges these per step."""
+    return codebuild.BuildSpec.from_object({"phases": {"install": {"runtime-versions": versions}}})
 
 
 class PipelineStack(Stack):
@@ -89,15 +94,16 @@ class PipelineStack(Stack):
             ),
             cross_account_keys=cross_account,
             enable_key_rotation=cross_account,
+            # Self-mutation and asset publishing install the exact versions package-lock.json pins (as `make setup`).
+            cli_version=locked_npm_version("aws-cdk"),
+            cdk_assets_cli_version=locked_npm_version("cdk-assets"),
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+                # Without runtime-versions the image runs its default Node.js (18 on standard:7.0, end-of-life).
+                partial_build_spec=_runtimes(nodejs=NODE_RUNTIME),
             ),
-            # The Makefile needs Python 3.11+ (the image's default python3 may be older) and npm.
-            synth_code_build_defaults=pipelines.CodeBuildOptions(
-                partial_build_spec=codebuild.BuildSpec.from_object(
-                    {"phases": {"install": {"runtime-versions": SYNTH_RUNTIMES}}}
-                ),
-            ),
+            # The Makefile needs Python 3.11+ (the image's default python3 may be older).
+            synth_code_build_defaults=pipelines.CodeBuildOptions(partial_build_spec=_runtimes(python="3.12")),
         )
         step_roles: list[iam.IRole] = []
         for index, wave_environments in enumerate(pipeline.waves):

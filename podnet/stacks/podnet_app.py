@@ -18,8 +18,6 @@ from podnet.config.errors import ConfigError
 from podnet.config.loading import CONFIG_FILE_CONTEXT_KEY, load_config
 from podnet.config.model import PodnetConfig
 from podnet.stacks.deployment import add_podnet_stacks
-from podnet.stacks.pipeline_stack import PipelineStack
-from podnet.stacks.podnet_stage import PodnetStage
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,11 @@ def build_app(app: App, app_config: AppConfig) -> None:
     """Without ``environments`` the stacks sit on the App (``podnet-network``, ``podnet-cluster``); with them each
     environment is a Stage (``cdk deploy 'dev/*'``); with ``pipeline`` only the pipeline stack is deployed by hand."""
     config = app_config.base
+    # Pipeline and Stage modules are imported only when used: CodeBuild, CodePipeline and CDK Pipelines are large
+    # modules, and loading them would slow down every default synth.
     if config.pipeline is not None:
+        from podnet.stacks.pipeline_stack import PipelineStack
+
         PipelineStack(
             app,
             f"{config.cluster_name}-pipeline",
@@ -68,6 +70,8 @@ def build_app(app: App, app_config: AppConfig) -> None:
     elif config.environments is None:
         add_podnet_stacks(app, config)
     else:
+        from podnet.stacks.podnet_stage import PodnetStage
+
         for name, environment in app_config.environments.items():
             PodnetStage(app, name, config=environment)
     Validations.of(app).add_plugins(AwsSolutionsChecks())

