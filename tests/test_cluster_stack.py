@@ -104,10 +104,14 @@ def test_aws_node_patch_turns_custom_networking_on(default_app: Synthesized) -> 
     assert _env(patch["ApplyPatchJson"]) == [
         {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "true"},
         {"name": "ENI_CONFIG_LABEL_DEF", "value": "topology.kubernetes.io/zone"},
+        {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"},
+        {"name": "WARM_PREFIX_TARGET", "value": "1"},
     ]
     assert _env(patch["RestorePatchJson"]) == [
         {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "false"},
         {"name": "ENI_CONFIG_LABEL_DEF", "$patch": "delete"},
+        {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"},
+        {"name": "WARM_PREFIX_TARGET", "value": "1"},
     ]
 
 
