@@ -136,3 +136,12 @@ def test_outputs(default_app: Synthesized) -> None:
     outputs = {name: render(o["Value"]) for name, o in default_app.cluster["Outputs"].items()}
     assert outputs["UpdateKubeconfigCommand"] == "aws eks update-kubeconfig --region us-east-1 --name podnet"
     assert sum(name.startswith("PodSubnetuseast1") for name in outputs) == 3
+
+
+def test_eni_configs_and_aws_auth_are_applied_with_overwrite(default_app: Synthesized) -> None:
+    """Without Overwrite the handler runs ``kubectl create`` on Create, which fails with AlreadyExists when the
+    objects exist (a logical id change creates the resource anew); with it, ``kubectl apply``."""
+    manifests = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource")
+    for construct in ("EniConfigs", "AwsAuth"):
+        (resource,) = [r for lid, r in manifests.items() if lid.startswith(f"Cluster{construct}")]
+        assert resource["Properties"].get("Overwrite") is True, construct

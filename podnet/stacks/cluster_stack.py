@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 import cdk8s
 from aws_cdk import CfnOutput, Stack
@@ -88,7 +88,7 @@ class ClusterStack(Stack):
         cluster_security_group = self.cluster.cluster_security_group
         pod_subnets = network.pod_subnets.subnets
         charts = cdk8s.App()
-        eni_configs = self.cluster.add_cdk8s_chart(
+        eni_configs = self._apply_chart(
             "EniConfigs",
             EniConfigChart(
                 charts,
@@ -113,9 +113,7 @@ class ClusterStack(Stack):
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
         )
-        aws_auth = self.cluster.add_cdk8s_chart(
-            "AwsAuth", AwsAuthChart(charts, "aws-auth", node_role_arn=self.nodes.role.role_arn)
-        )
+        aws_auth = self._apply_chart("AwsAuth", AwsAuthChart(charts, "aws-auth", node_role_arn=self.nodes.role.role_arn))
         # The point of podnet: no node joins before custom networking is complete, so none needs recycling.
         self.nodes.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, aws_auth)
 
@@ -169,6 +167,18 @@ class ClusterStack(Stack):
             ),
             *iam5("Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*"),
             rule("L1"),
+        )
+
+    def _apply_chart(self, construct_id: str, chart: cdk8s.Chart) -> eks.KubernetesManifest:
+        """Like ``Cluster.add_cdk8s_chart`` (same construct path, so the same logical id), but with overwrite:
+        Create runs ``kubectl apply`` instead of ``kubectl create``, which fails if the objects already exist."""
+        return eks.KubernetesManifest(
+            self.cluster,
+            construct_id,
+            # jsii's Python typing of Cluster lacks ICluster.kubectl_provider_options; the object has it.
+            cluster=cast(eks.ICluster, self.cluster),
+            manifest=chart.to_json(),
+            overwrite=True,
         )
 
     @staticmethod
