@@ -5,7 +5,7 @@ import json
 from typing import Any, cast
 
 import cdk8s
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import Aspects, CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
@@ -16,6 +16,7 @@ from podnet.charts.aws_auth_chart import AwsAuthChart
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
+from podnet.constructs.kubectl_log_groups_first import KubectlLogGroupsFirst
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
@@ -74,6 +75,7 @@ class ClusterStack(Stack):
         assert isinstance(cfn_cluster, eks.CfnCluster)
         cfn_cluster.add_property_override("AccessConfig.AuthenticationMode", "API_AND_CONFIG_MAP")
         self._acknowledge_eks_findings()
+        Aspects.of(self).add(KubectlLogGroupsFirst(self.cluster.node.find_child("KubectlProvider")))
         for index, role_arn in enumerate(config.admin_role_arns):
             self.cluster.grant_access(
                 f"Admin{index}",
