@@ -6,44 +6,14 @@ group itself and the group's own create then fails with "already exists". So eve
 resource, whoever adds it, must come after (``DependsOn``, directly or through other resources) each of those groups.
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.support.cfn_graph import created_before, references
 from tests.support.synth import Synthesized, SynthesizedPipeline
 
 KUBERNETES_RESOURCE_PREFIX = "Custom::AWSCDK-EKS-"
-
-
-def _references(value: Any) -> Iterator[str]:
-    """Logical ids a property value refers to (Ref, Fn::GetAtt), at any depth."""
-    if isinstance(value, list):
-        for item in value:
-            yield from _references(item)
-    elif isinstance(value, dict):
-        if set(value) == {"Ref"} and isinstance(value["Ref"], str):
-            yield value["Ref"]
-        elif set(value) == {"Fn::GetAtt"}:
-            yield value["Fn::GetAtt"][0]
-        else:
-            for item in value.values():
-                yield from _references(item)
-
-
-def _created_before(template: dict[str, Any], logical_id: str) -> set[str]:
-    """Everything CloudFormation must create before ``logical_id``: DependsOn and references, transitively."""
-    resources = template["Resources"]
-    seen: set[str] = set()
-    pending = [logical_id]
-    while pending:
-        resource = resources[pending.pop()]
-        depends_on = resource.get("DependsOn", [])
-        direct = {*([depends_on] if isinstance(depends_on, str) else depends_on), *_references(resource)}
-        for other in direct & resources.keys() - seen:
-            seen.add(other)
-            pending.append(other)
-    return seen
 
 
 def _provider_functions(template: dict[str, Any], kubernetes_resources: dict[str, Any]) -> set[str]:
@@ -57,7 +27,7 @@ def _provider_functions(template: dict[str, Any], kubernetes_resources: dict[str
             continue
         functions.add(function)
         variables = resources[function]["Properties"].get("Environment", {}).get("Variables", {})
-        pending += [ref for ref in _references(variables) if resources[ref]["Type"] == "AWS::Lambda::Function"]
+        pending += [ref for ref in references(variables) if resources[ref]["Type"] == "AWS::Lambda::Function"]
     return functions
 
 
@@ -69,7 +39,7 @@ def _log_groups_of(template: dict[str, Any], functions: set[str]) -> dict[str, s
             continue
         name = resource["Properties"].get("LogGroupName")
         if isinstance(name, dict) and name.get("Fn::Join", [None, []])[1][:1] == ["/aws/lambda/"]:
-            (function,) = _references(name)
+            (function,) = references(name)
             if function in functions:
                 found[function] = logical_id
     return found
@@ -84,7 +54,7 @@ def assert_kubernetes_resources_wait_for_log_groups(template: dict[str, Any]) ->
     log_groups = _log_groups_of(template, functions)
     assert set(log_groups) == functions, "a provider function without its CDK-managed log group"
     late = {
-        lid: sorted(set(log_groups.values()) - _created_before(template, lid)) for lid in kubernetes_resources
+        lid: sorted(set(log_groups.values()) - created_before(template, lid)) for lid in kubernetes_resources
     }
     assert {lid: missing for lid, missing in late.items() if missing} == {}
 
