@@ -31,14 +31,8 @@ def _lambda_depends_on_its_role(app: Synthesized, template: dict[str, Any], matc
     return kind == "AWS::Lambda::Function" and role_arn == {"Fn::GetAtt": [resource["DependsOn"][index], "Arn"]}
 
 
-def _output_is_not_exported(app: Synthesized, template: dict[str, Any], match: LintMatch) -> bool:
-    section, name, *_ = match.path
-    return section == "Outputs" and "Export" not in template["Outputs"][name]
-
-
 SCOPES: dict[str, Scope] = {
     "W3005": _lambda_depends_on_its_role,
-    "W6001": _output_is_not_exported,
 }
 """Ignored rule -> where its reason (the comment in .cfnlintrc.yaml) holds."""
 
@@ -88,13 +82,9 @@ def test_scope_checks_reject_a_finding_outside_their_reason(default_app: Synthes
             "Host": {"Type": "AWS::EC2::Instance", "Properties": {}},
             "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}, "DependsOn": ["Host"]},
         },
-        "Outputs": {"Chained": {"Value": {"Fn::ImportValue": "x"}, "Export": {"Name": "y"}}},
     }
-    outside = [
-        LintMatch("W3005", "warning", "", ("Resources", "Queue", "DependsOn", 0)),
-        LintMatch("W6001", "warning", "", ("Outputs", "Chained", "Value", "Fn::ImportValue")),
-    ]
-    assert [SCOPES[m.rule_id](default_app, template, m) for m in outside] == [False, False]
+    outside = [LintMatch("W3005", "warning", "", ("Resources", "Queue", "DependsOn", 0))]
+    assert [SCOPES[m.rule_id](default_app, template, m) for m in outside] == [False]
 
 
 PIPELINE_TEMPLATES = [

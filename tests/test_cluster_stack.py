@@ -14,17 +14,12 @@ def _cluster(app: Synthesized) -> dict[str, Any]:
     return properties
 
 
-def _pod_subnet_exports(app: Synthesized) -> dict[str, str]:
-    """Export name -> AZ, for the network stack's pod subnet ids."""
-    outputs = app.network["Outputs"]
-    resources = app.network["Resources"]
-    zones = {}
-    for output in outputs.values():
-        value = output["Value"]
-        if "Fn::GetAtt" in value and value["Fn::GetAtt"][1] == "SubnetId":
-            subnet = resources[value["Fn::GetAtt"][0]]
-            zones[output["Export"]["Name"]] = subnet["Properties"]["AvailabilityZone"]
-    return zones
+def _pod_subnet_zones(app: Synthesized) -> dict[str, str]:
+    """Logical id -> AZ of the cluster stack's pod subnets."""
+    return {
+        lid: subnet["Properties"]["AvailabilityZone"]
+        for lid, subnet in app.resources("cluster", "AWS::EC2::Subnet").items()
+    }
 
 
 def test_authentication_mode_honours_aws_auth(default_app: Synthesized) -> None:
@@ -54,14 +49,14 @@ def test_control_plane_defaults_are_secure(default_app: Synthesized) -> None:
 
 
 def test_eni_configs_name_the_node_zones_and_point_to_their_pod_subnets(default_app: Synthesized) -> None:
-    exports = _pod_subnet_exports(default_app)
+    zones = _pod_subnet_zones(default_app)
     eni_configs = default_app.kubernetes_manifest("EniConfigs")
     assert [e["metadata"]["name"] for e in eni_configs] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     for eni_config in eni_configs:
         assert eni_config["apiVersion"] == "crd.k8s.amazonaws.com/v1alpha1"
         assert eni_config["kind"] == "ENIConfig"
         subnet = eni_config["spec"]["subnet"]
-        assert subnet.startswith("<Import:") and exports[subnet[len("<Import:") : -1]] == eni_config["metadata"]["name"]
+        assert subnet.endswith(".SubnetId>") and zones[subnet[1 : -len(".SubnetId>")]] == eni_config["metadata"]["name"]
         (cluster_id,) = default_app.resources("cluster", "AWS::EKS::Cluster")
         assert eni_config["spec"]["securityGroups"] == [f"<{cluster_id}.ClusterSecurityGroupId>"]
 

@@ -24,7 +24,7 @@ class KubectlLogGroupsFirst:
     def visit(self, node: IConstruct) -> None:
         if isinstance(node, CfnResource) and node.cfn_resource_type.startswith(KUBERNETES_RESOURCE_PREFIX):
             for log_group in self._log_groups():
-                node.add_dependency(log_group)
+                node.add_resource_dependency(log_group)
 
     def _log_groups(self) -> list[CfnResource]:
         """Found at visit time: the provider's functions may add their log groups after this aspect is created."""

@@ -6,6 +6,8 @@ from aws_cdk import Tags
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from podnet.nag import acknowledge
+
 
 class PodSubnets(Construct):
     """Associates ``podCidr`` with the VPC and carves the pod subnets the ENIConfigs point to.
@@ -14,6 +16,10 @@ class PodSubnets(Construct):
     InvalidSubnet.Range) and uses its AZ's private route table, so pod traffic follows the node subnets'
     routes (also when AWS_VPC_K8S_CNI_EXTERNALSNAT=true sends it straight to the NAT gateway).
     Pod subnets carry no load-balancer role tags: load balancers belong in the node subnets.
+
+    It belongs in the cluster stack, with the ENIConfigs and nodes that use the subnets: no CloudFormation export
+    pins a subnet id, and one stack update orders a change (new subnet, ENIConfig, rolling update of the nodes,
+    then the old subnet's deletion in the cleanup phase).
     """
 
     def __init__(
@@ -45,3 +51,9 @@ class PodSubnets(Construct):
                 route_table_id=node_subnets[zone].route_table.route_table_id,
             )
             self.subnets[zone] = subnet
+        acknowledge(
+            self,
+            "availabilityZones are explicit settings so synth needs no AWS lookup; validation checks them against"
+            " the region",
+            "CloudFormation-Validate::W3010",
+        )

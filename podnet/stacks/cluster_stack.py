@@ -1,4 +1,5 @@
-"""ClusterStack: the EKS control plane, custom networking, and the spot nodes that join only after it."""
+"""ClusterStack: the EKS control plane, custom networking (pod CIDR and subnets included), and the spot nodes that
+join only after it."""
 
 import hashlib
 import json
@@ -17,6 +18,7 @@ from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
 from podnet.constructs.kubectl_log_groups_first import KubectlLogGroupsFirst
+from podnet.constructs.pod_subnets import PodSubnets
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
@@ -88,7 +90,16 @@ class ClusterStack(Stack):
             )
 
         cluster_security_group = self.cluster.cluster_security_group
-        pod_subnets = network.pod_subnets.subnets
+        self.pod_subnets = PodSubnets(
+            self,
+            "PodSubnets",
+            vpc=network.vpc,
+            pod_cidr=config.pod_cidr,
+            subnet_cidrs=config.pod_subnet_cidrs,
+            node_subnets=network.node_subnets,
+            cluster_name=config.cluster_name,
+        )
+        pod_subnets = self.pod_subnets.subnets
         charts = cdk8s.App()
         eni_configs = self._apply_chart(
             "EniConfigs",

@@ -1,4 +1,5 @@
-"""NetworkStack: the VPC (primary CIDR for nodes and control plane) and the secondary CIDR for pods."""
+"""NetworkStack: the VPC (primary CIDR for nodes and control plane). The pod CIDR and subnets live in the cluster
+stack, next to the ENIConfigs and nodes that use them (see PodSubnets)."""
 
 from typing import Any
 
@@ -9,13 +10,12 @@ from constructs import Construct
 
 from podnet.config.model import PodnetConfig
 from podnet.constructs.planned_ip_addresses import PlannedIpAddresses
-from podnet.constructs.pod_subnets import PodSubnets
 from podnet.ipplan.carving import carve_node_subnets
 from podnet.nag import acknowledge
 
 
 class NetworkStack(Stack):
-    """VPC with public subnets (NAT, internet-facing load balancers), private node subnets and pod subnets."""
+    """VPC with public subnets (NAT, internet-facing load balancers) and private node subnets."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: PodnetConfig, **kwargs: Any) -> None:
         self._zones = list(config.availability_zones)
@@ -45,15 +45,11 @@ class NetworkStack(Stack):
             Tags.of(subnet).add("kubernetes.io/role/internal-elb", "1")
         #: AZ name -> private node subnet.
         self.node_subnets: dict[str, ec2.ISubnet] = {s.availability_zone: s for s in self.vpc.private_subnets}
-        self.pod_subnets = PodSubnets(
-            self,
-            "PodSubnets",
-            vpc=self.vpc,
-            pod_cidr=config.pod_cidr,
-            subnet_cidrs=config.pod_subnet_cidrs,
-            node_subnets=self.node_subnets,
-            cluster_name=config.cluster_name,
-        )
+        # The cluster stack's pod subnets use their zone's node route table. Export every zone's, whichever zones
+        # have pod subnets: giving a zone a pod subnet or taking it away must not add or remove an export
+        # (CloudFormation refuses to delete an export the not-yet-updated cluster stack still imports).
+        for subnet in self.vpc.private_subnets:
+            self.export_value(subnet.route_table.route_table_id)
         acknowledge(
             self,
             "availabilityZones are explicit settings so synth needs no AWS lookup; validation checks them against"
