@@ -21,6 +21,8 @@ from tests.support.synth import Synthesized, config_for, synthesize
 ORIGIN = json.loads((REPO_ROOT / "examples" / "origin.json").read_text())
 #: Default configuration with us-east-1a moved to the free quarter of podCidr.
 MOVED = {"podSubnets": {"us-east-1a": "100.64.192.0/18", "us-east-1b": "100.64.64.0/18", "us-east-1c": "100.64.128.0/18"}}
+#: Default configuration grown into a second block: us-east-1a moves there, into a subnet twice as large.
+BLOCK_ADDED = {"additionalPodCidrs": ["100.65.0.0/16"], "podSubnets": {**MOVED["podSubnets"], "us-east-1a": "100.65.0.0/17"}}
 #: examples/origin.json with a pod subnet for us-east-1b too, so nodes run there.
 ZONE_ADDED = {**ORIGIN, "podSubnets": {**ORIGIN["podSubnets"], "us-east-1b": "172.2.4.0/24"}}
 
@@ -62,12 +64,13 @@ def _manifest_id(app: Synthesized, construct: str) -> str:
     return logical_id
 
 
-@pytest.fixture(scope="module", params=["zone-added", "zone-moved"])
+@pytest.fixture(scope="module", params=["zone-added", "zone-moved", "block-added"])
 def change(request: pytest.FixtureRequest) -> Change:
     """Before and after one change; "before" is a session app, so each case costs one synth."""
     if request.param == "zone-added":
         return Change(request.getfixturevalue("origin_app"), synthesize(config_for(ZONE_ADDED)))
-    return Change(request.getfixturevalue("default_app"), synthesize(config_for(MOVED)))
+    after = {"zone-moved": MOVED, "block-added": BLOCK_ADDED}[request.param]
+    return Change(request.getfixturevalue("default_app"), synthesize(config_for(after)))
 
 
 def test_pod_subnets_are_not_exported_by_the_network_stack(default_app: Synthesized, origin_app: Synthesized) -> None:
@@ -112,6 +115,21 @@ def test_new_subnet_then_eni_config_then_rolling_update(change: Change) -> None:
     assert version == {"Fn::GetAtt": [launch_template, "LatestVersionNumber"]}
     _, template_before = _one(change.before, "AWS::EC2::LaunchTemplate")
     assert after["Resources"][launch_template] != template_before, "no new launch template version: nodes keep old ENIs"
+
+
+def test_a_new_block_is_associated_before_its_subnets(change: Change) -> None:
+    """A block not associated before gets an association of its own (the one of podCidr stays as it was)."""
+    old_blocks = {
+        lid: r["Properties"]["CidrBlock"] for lid, r in change.before.resources("cluster", "AWS::EC2::VPCCidrBlock").items()
+    }
+    new_blocks = {
+        lid: r["Properties"]["CidrBlock"] for lid, r in change.after.resources("cluster", "AWS::EC2::VPCCidrBlock").items()
+    }
+    added = {lid: block for lid, block in new_blocks.items() if lid not in old_blocks}
+    assert sorted(added.values()) == sorted(
+        str(block) for block in change.after.config.pod_cidrs if block not in change.before.config.pod_cidrs
+    )
+    assert {lid: new_blocks[lid] for lid in old_blocks} == old_blocks, "an association would be replaced"
 
 
 def test_the_replaced_subnet_is_left_for_the_cleanup_phase(change: Change) -> None:

@@ -27,6 +27,8 @@ AWS_RESTRICTED = IPv4Network("198.19.0.0/16")
 
 #: VPC block sizes Amazon VPC accepts (both primary and secondary blocks, and subnets).
 VPC_PREFIX_RANGE = (16, 28)
+#: Default quota of IPv4 CIDR blocks per VPC (primary included); adjustable through Service Quotas.
+VPC_BLOCK_QUOTA = 5
 #: EKS service CIDR: an RFC 1918 block of this size.
 SERVICE_PREFIX_RANGE = (12, 24)
 #: EKS allows up to 250 pods per node; kubelet's own default is 110.
@@ -141,28 +143,40 @@ def _check_zones(config: PodnetConfig) -> None:
         )
 
 
+def _pod_blocks(config: PodnetConfig) -> list[tuple[str, IPv4Network]]:
+    """(setting, block) for every secondary block podnet associates for pods."""
+    return [("podCidr", config.pod_cidr), *(("additionalPodCidrs", block) for block in config.additional_pod_cidrs)]
+
+
 def _check_vpc_blocks(config: PodnetConfig) -> None:
-    vpc, pod = config.vpc_cidr, config.pod_cidr
+    vpc = config.vpc_cidr
+    pods = _pod_blocks(config)
     _check_prefix("vpcCidr", vpc, VPC_PREFIX_RANGE)
-    _check_prefix("podCidr", pod, VPC_PREFIX_RANGE)
-    for setting, block, fix in (("vpcCidr", vpc, "an RFC 1918 block"), ("podCidr", pod, "a block from 100.64.0.0/10")):
+    for setting, pod in pods:
+        _check_prefix(setting, pod, VPC_PREFIX_RANGE)
+    blocks = [("vpcCidr", vpc, "an RFC 1918 block"), *((setting, pod, "a block from 100.64.0.0/10") for setting, pod in pods)]
+    for setting, block, fix in blocks:
         for reserved in UNASSIGNABLE:
             if block.overlaps(reserved):
                 raise ConfigError(f"{setting} {block} is in {reserved}, which no VPC can use; use {fix}")
-    if pod.overlaps(vpc):
-        raise ConfigError(f"podCidr {pod} overlaps vpcCidr {vpc}; use a separate block, e.g. from 100.64.0.0/10")
-    rule = next(rule for rule in ASSOCIATION_RULES if vpc.subnet_of(rule.primary))
-    for blocked in rule.restricted:
-        if pod.overlaps(blocked):
+    for (setting, block, _), (other_setting, other, _) in combinations(blocks, 2):
+        if other.overlaps(block):
             raise ConfigError(
-                f"podCidr {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {rule.name}"
-                f" (Amazon VPC restricts {blocked} there); use a block from 100.64.0.0/10"
+                f"{other_setting} {other} overlaps {setting} {block}; use a separate block, e.g. from 100.64.0.0/10"
             )
-    if vpc.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
-        raise ConfigError(
-            f"podCidr {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {TEN_ZERO_SLASH_15}"
-            f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
-        )
+    rule = next(rule for rule in ASSOCIATION_RULES if vpc.subnet_of(rule.primary))
+    for setting, pod in pods:
+        for blocked in rule.restricted:
+            if pod.overlaps(blocked):
+                raise ConfigError(
+                    f"{setting} {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {rule.name}"
+                    f" (Amazon VPC restricts {blocked} there); use a block from 100.64.0.0/10"
+                )
+        if vpc.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
+            raise ConfigError(
+                f"{setting} {pod} cannot be added to a VPC whose primary CIDR {vpc} is in {TEN_ZERO_SLASH_15}"
+                f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
+            )
 
 
 def _check_service_cidr(config: PodnetConfig) -> None:
@@ -173,7 +187,7 @@ def _check_service_cidr(config: PodnetConfig) -> None:
             " use e.g. 172.20.0.0/16"
         )
     _check_prefix("serviceCidr", service, SERVICE_PREFIX_RANGE)
-    for setting, block in (("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)):
+    for setting, block in (("vpcCidr", config.vpc_cidr), *_pod_blocks(config)):
         if service.overlaps(block):
             raise ConfigError(
                 f"serviceCidr {service} overlaps {setting} {block}; pick a service CIDR outside every VPC block,"
@@ -218,8 +232,9 @@ def _check_pod_subnets(config: PodnetConfig) -> None:
                 " add it there or remove this pod subnet"
             )
         _check_prefix(setting, subnet, VPC_PREFIX_RANGE)
-        if not subnet.subnet_of(config.pod_cidr):
-            raise ConfigError(f"{setting} {subnet} is outside podCidr {config.pod_cidr}; pick a block inside podCidr")
+        if not any(subnet.subnet_of(block) for block in config.pod_cidrs):
+            blocks = " and ".join(f"{name} {block}" for name, block in _pod_blocks(config))
+            raise ConfigError(f"{setting} {subnet} is outside {blocks}; pick a block inside one of them")
     for (zone, subnet), (other_zone, other) in combinations(config.pod_subnets.items(), 2):
         if subnet.overlaps(other):
             raise ConfigError(
@@ -275,13 +290,25 @@ def _check_node_sizes(config: PodnetConfig) -> None:
 
 def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
     warnings = []
-    for setting, block in (("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)):
+    for setting, block in (("vpcCidr", config.vpc_cidr), *_pod_blocks(config)):
         if block.is_global:
             warnings.append(
                 f"{setting} {block} is publicly routable space that belongs to someone else on the internet; pods"
                 " cannot reach the real owners of those addresses. Prefer a block from 100.64.0.0/10"
             )
     pods = config.pod_subnet_cidrs
+    for setting, block in _pod_blocks(config):
+        if not any(subnet.subnet_of(block) for subnet in pods.values()):
+            warnings.append(
+                f"{setting} {block} holds no pod subnet, so the VPC gets a block nothing uses; place pod subnets in"
+                " it with podSubnets or remove it"
+            )
+    blocks = 1 + len(config.pod_cidrs)
+    if blocks > VPC_BLOCK_QUOTA:
+        warnings.append(
+            f"vpcCidr, podCidr and additionalPodCidrs make {blocks} IPv4 CIDR blocks, above the VPC default quota of"
+            f" {VPC_BLOCK_QUOTA}; ask for a quota increase (IPv4 CIDR blocks per VPC) before deploying"
+        )
     node_zones = config.node_availability_zones
     nodes_per_zone = math.ceil(config.nodes.max_size / len(node_zones))
     per_node = max(max_pods(limits, config.max_pods_mode) for limits in types)

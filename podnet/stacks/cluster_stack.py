@@ -94,7 +94,7 @@ class ClusterStack(Stack):
             self,
             "PodSubnets",
             vpc=network.vpc,
-            pod_cidr=config.pod_cidr,
+            pod_cidrs=config.pod_cidrs,
             subnet_cidrs=config.pod_subnet_cidrs,
             node_subnets=network.node_subnets,
             cluster_name=config.cluster_name,
@@ -143,20 +143,23 @@ class ClusterStack(Stack):
                 value=pod_subnets[zone].attr_subnet_id,
                 description=f"Pod subnet of {zone}",
             )
-        #: What scripts/verify_custom_networking.py expects: podCidr and, per zone, the pod subnet id and CIDR.
+        #: The deployed pod network: what scripts/verify_custom_networking.py checks a cluster against, and what
+        #: ``podnet plan --deployed`` compares a changed configuration with.
         self.custom_networking = CfnOutput(
             self,
             "CustomNetworking",
             value=self.to_json_string(
                 {
+                    "availabilityZones": list(config.availability_zones),
                     "podCidr": str(config.pod_cidr),
+                    "podCidrs": [str(block) for block in config.pod_cidrs],
                     "podSubnets": {
                         zone: {"subnetId": pod_subnets[zone].attr_subnet_id, "cidr": str(config.pod_subnet_cidrs[zone])}
                         for zone in node_zones
                     },
                 }
             ),
-            description="Expected pod subnets, for scripts/verify_custom_networking.py",
+            description="Deployed pod network, for scripts/verify_custom_networking.py and podnet plan --deployed",
         )
 
     def _acknowledge_eks_findings(self) -> None:
