@@ -30,7 +30,7 @@ synth: setup
 	$(CDK) synth --quiet $(CDK_CONFIG)
 
 plan: setup
-	$(BIN)/podnet plan $(if $(CONFIG),--config $(CONFIG))
+	$(BIN)/podnet plan $(if $(CONFIG),--config $(CONFIG)) $(if $(DEPLOYED),--deployed $(DEPLOYED))
 
 test: setup
 	$(BIN)/python -m pytest

@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from podnet.plan import Plan
 
 DEFAULT_CAP = 110
+DAY_TWO_NOTE = (
+    "note: a pod subnet for a listed zone, a move to a subnet that does not overlap the current one, and a new"
+    " block in additionalPodCidrs each deploy in one step (the nodes roll); a pod subnet or block that overlaps the"
+    " one it replaces needs two deploys, and availabilityZones stay as first deployed. Check a change with"
+    " --deployed FILE (the cluster stack's CustomNetworking output)."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
         " overridden by --config, validate it and print the IP plan.",
     )
     plan.add_argument("--config", metavar="FILE", help="JSON or YAML settings overriding cdk.json's context")
+    plan.add_argument(
+        "--deployed",
+        metavar="FILE",
+        help="the cluster stack's CustomNetworking output, saved to a file: say whether the pod network change"
+        " deploys in one step, and refuse one that cannot",
+    )
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(run=_plan)
     return parser
@@ -92,6 +104,7 @@ def _max_pods(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from podnet.config.deployed import read_deployed
     from podnet.config.errors import ConfigError
     from podnet.config.loading import load_config, read_cdk_json_context
     from podnet.plan import make_plan
@@ -99,7 +112,8 @@ def _plan(args: argparse.Namespace) -> int:
     cdk_json = Path("cdk.json")
     try:
         context = read_cdk_json_context(cdk_json) if cdk_json.exists() else {}
-        plan = make_plan(load_config(context, args.config))
+        deployed = read_deployed(Path(args.deployed)) if args.deployed else None
+        plan = make_plan(load_config(context, args.config), deployed)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1
@@ -114,8 +128,9 @@ def _table(plan: "Plan") -> str:
         for zone in plan.zones
     ]
     rows.append(("total", "", "", "", str(plan.pod_ips)))
+    additional = "".join(f" + {block}" for block in plan.additional_pod_cidrs)
     header = (
-        f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, podCidr {plan.pod_cidr},"
+        f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, podCidr {plan.pod_cidr}{additional},"
         f" serviceCidr {plan.service_cidr}"
     )
     capacity = (
@@ -125,6 +140,10 @@ def _table(plan: "Plan") -> str:
     types = [("instance type", "max pods"), *((t.name, str(t.max_pods)) for t in plan.instance_types)]
     lines = [header, "", *_columns(rows), "", *_columns(types), "", capacity]
     lines += [f"warning: {warning}" for warning in plan.warnings]
+    if plan.changes is None:
+        lines.append(DAY_TWO_NOTE)
+    else:
+        lines += [f"change: {change}" for change in plan.changes] or ["change: none to the pod network"]
     return "\n".join(lines)
 
 

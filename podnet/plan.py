@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
+from podnet.config.changes import validate_change
+from podnet.config.deployed import DeployedPodNetwork
 from podnet.config.model import PodnetConfig
 from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets, usable_ips
@@ -42,11 +44,14 @@ class Plan:
     cluster_name: str
     vpc_cidr: IPv4Network
     pod_cidr: IPv4Network
+    additional_pod_cidrs: tuple[IPv4Network, ...]
     service_cidr: IPv4Network
     zones: tuple[ZonePlan, ...]
     instance_types: tuple[InstanceTypePlan, ...]
     max_size: int
     warnings: tuple[str, ...]
+    #: Against a deployed pod network: one line per change, each deploying in one step. None: not compared.
+    changes: tuple[str, ...] | None = None
 
     @property
     def pod_ips(self) -> int:
@@ -70,6 +75,7 @@ class Plan:
                 "clusterName": self.cluster_name,
                 "vpcCidr": str(self.vpc_cidr),
                 "podCidr": str(self.pod_cidr),
+                "additionalPodCidrs": [str(block) for block in self.additional_pod_cidrs],
                 "serviceCidr": str(self.service_cidr),
                 "zones": [
                     {
@@ -86,14 +92,16 @@ class Plan:
                 "podIps": self.pod_ips,
                 "podCapacity": self.pod_capacity,
                 "warnings": list(self.warnings),
+                "changes": None if self.changes is None else list(self.changes),
             },
             indent=2,
         )
 
 
-def make_plan(config: PodnetConfig) -> Plan:
-    """Validate the configuration (raising ConfigError) and compute its plan."""
+def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) -> Plan:
+    """Validate the configuration, and the change from ``deployed`` if given (raising ConfigError); compute its plan."""
     warnings = validate(config)
+    changes = None if deployed is None else tuple(validate_change(config, deployed))
     node_subnets = carve_node_subnets(config.vpc_cidr, config.availability_zones)
     pod_subnets = config.pod_subnet_cidrs
     zones = tuple(
@@ -114,11 +122,13 @@ def make_plan(config: PodnetConfig) -> Plan:
         cluster_name=config.cluster_name,
         vpc_cidr=config.vpc_cidr,
         pod_cidr=config.pod_cidr,
+        additional_pod_cidrs=config.additional_pod_cidrs,
         service_cidr=config.service_cidr,
         zones=zones,
         instance_types=instance_types,
         max_size=config.nodes.max_size,
         warnings=tuple(warnings),
+        changes=changes,
     )
 
 

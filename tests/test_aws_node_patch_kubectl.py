@@ -103,7 +103,9 @@ def test_restore_patch_source_matches_the_upstream_manifest() -> None:
         pytest.param(("default_app", "prefix_delegation_app", "default_app"), id="off-on-off"),
     ],
 )
-def test_switching_prefix_delegation_reaches_aws_node(sequence: tuple[str, ...], request: pytest.FixtureRequest) -> None:
+def test_switching_prefix_delegation_reaches_aws_node(
+    sequence: tuple[str, ...], request: pytest.FixtureRequest
+) -> None:
     """Deploy after deploy, as the KubernetesPatch handler does it: on update it applies only the new apply patch
     onto what the previous one left (the restore patch runs on delete alone). Each apply patch must therefore set
     every variable podnet manages, and the last restore patch must still give back the upstream DaemonSet."""

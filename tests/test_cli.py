@@ -106,8 +106,9 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
     assert lines[5].split() == ["total", "251"]
     assert lines[8].split() == ["t3.medium", "12"]
     assert "pod capacity at maxSize 6: 72 (min of 251 pod IPs and 6 nodes x 12 pods)" in lines
-    assert lines[-2].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
-    assert lines[-1].startswith("warning: adminRoleArns is empty")
+    assert lines[-3].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
+    assert lines[-2].startswith("warning: adminRoleArns is empty")
+    assert lines[-1].startswith("note: a pod subnet for a listed zone, a move to a subnet that does not overlap")
 
 
 def test_plan_origin_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,19 +10,28 @@ delete the old subnet. The comparisons below are between the templates before an
 import json
 from dataclasses import dataclass
 from ipaddress import IPv4Network
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from podnet.config.changes import validate_change
+from podnet.config.deployed import DeployedPodNetwork, read_deployed
 from tests.support import REPO_ROOT
-from tests.support.cfn_graph import created_before, depends_on, references
+from tests.support.cfn_graph import created_before, depends_on
+from tests.support.cfn_tokens import render
 from tests.support.synth import Synthesized, config_for, synthesize
 
 ORIGIN = json.loads((REPO_ROOT / "examples" / "origin.json").read_text())
 #: Default configuration with us-east-1a moved to the free quarter of podCidr.
-MOVED = {"podSubnets": {"us-east-1a": "100.64.192.0/18", "us-east-1b": "100.64.64.0/18", "us-east-1c": "100.64.128.0/18"}}
+MOVED = {
+    "podSubnets": {"us-east-1a": "100.64.192.0/18", "us-east-1b": "100.64.64.0/18", "us-east-1c": "100.64.128.0/18"}
+}
 #: Default configuration grown into a second block: us-east-1a moves there, into a subnet twice as large.
-BLOCK_ADDED = {"additionalPodCidrs": ["100.65.0.0/16"], "podSubnets": {**MOVED["podSubnets"], "us-east-1a": "100.65.0.0/17"}}
+BLOCK_ADDED: dict[str, Any] = {
+    "additionalPodCidrs": ["100.65.0.0/16"],
+    "podSubnets": {**MOVED["podSubnets"], "us-east-1a": "100.65.0.0/17"},
+}
 #: examples/origin.json with a pod subnet for us-east-1b too, so nodes run there.
 ZONE_ADDED = {**ORIGIN, "podSubnets": {**ORIGIN["podSubnets"], "us-east-1b": "172.2.4.0/24"}}
 
@@ -69,7 +78,7 @@ def change(request: pytest.FixtureRequest) -> Change:
     """Before and after one change; "before" is a session app, so each case costs one synth."""
     if request.param == "zone-added":
         return Change(request.getfixturevalue("origin_app"), synthesize(config_for(ZONE_ADDED)))
-    after = {"zone-moved": MOVED, "block-added": BLOCK_ADDED}[request.param]
+    after: dict[str, Any] = {"zone-moved": MOVED, "block-added": BLOCK_ADDED}[request.param]
     return Change(request.getfixturevalue("default_app"), synthesize(config_for(after)))
 
 
@@ -120,10 +129,12 @@ def test_new_subnet_then_eni_config_then_rolling_update(change: Change) -> None:
 def test_a_new_block_is_associated_before_its_subnets(change: Change) -> None:
     """A block not associated before gets an association of its own (the one of podCidr stays as it was)."""
     old_blocks = {
-        lid: r["Properties"]["CidrBlock"] for lid, r in change.before.resources("cluster", "AWS::EC2::VPCCidrBlock").items()
+        lid: r["Properties"]["CidrBlock"]
+        for lid, r in change.before.resources("cluster", "AWS::EC2::VPCCidrBlock").items()
     }
     new_blocks = {
-        lid: r["Properties"]["CidrBlock"] for lid, r in change.after.resources("cluster", "AWS::EC2::VPCCidrBlock").items()
+        lid: r["Properties"]["CidrBlock"]
+        for lid, r in change.after.resources("cluster", "AWS::EC2::VPCCidrBlock").items()
     }
     added = {lid: block for lid, block in new_blocks.items() if lid not in old_blocks}
     assert sorted(added.values()) == sorted(
@@ -152,5 +163,18 @@ def test_removing_a_zones_pod_subnet_rolls_its_nodes_out(origin_app: Synthesized
     removed = _pod_subnet(with_zone, "us-east-1b")
     assert removed not in origin_app.cluster["Resources"]
     assert [e["metadata"]["name"] for e in origin_app.kubernetes_manifest("EniConfigs")] == ["us-east-1a"]
-    (_, asg_with), (_, asg_without) = (_one(app, "AWS::AutoScaling::AutoScalingGroup") for app in (with_zone, origin_app))
+    (_, asg_with), (_, asg_without) = (
+        _one(app, "AWS::AutoScaling::AutoScalingGroup") for app in (with_zone, origin_app)
+    )
     assert len(asg_without["Properties"]["VPCZoneIdentifier"]) == len(asg_with["Properties"]["VPCZoneIdentifier"]) - 1
+
+
+def test_plan_reads_the_deployed_stack_output(default_app: Synthesized, tmp_path: Path) -> None:
+    """The CustomNetworking output, saved as the README says, is what ``podnet plan --deployed`` compares with."""
+    saved = tmp_path / "deployed.json"
+    saved.write_text(render(default_app.cluster["Outputs"]["CustomNetworking"]["Value"]))
+    deployed = read_deployed(saved)
+    config = default_app.config
+    assert deployed == DeployedPodNetwork(config.availability_zones, config.pod_cidrs, config.pod_subnet_cidrs)
+    (line,) = validate_change(config_for(MOVED), deployed)
+    assert line.startswith("us-east-1a: pod subnet 100.64.0.0/18 -> 100.64.192.0/18: one step")

@@ -53,9 +53,7 @@ def assert_kubernetes_resources_wait_for_log_groups(template: dict[str, Any]) ->
     functions = _provider_functions(template, kubernetes_resources)
     log_groups = _log_groups_of(template, functions)
     assert set(log_groups) == functions, "a provider function without its CDK-managed log group"
-    late = {
-        lid: sorted(set(log_groups.values()) - created_before(template, lid)) for lid in kubernetes_resources
-    }
+    late = {lid: sorted(set(log_groups.values()) - created_before(template, lid)) for lid in kubernetes_resources}
     assert {lid: missing for lid, missing in late.items() if missing} == {}
 
 

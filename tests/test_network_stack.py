@@ -45,5 +45,3 @@ def test_flow_logs_and_one_nat_gateway_per_az(default_app: Synthesized) -> None:
     (flow_log,) = default_app.resources("network", "AWS::EC2::FlowLog").values()
     assert flow_log["Properties"]["TrafficType"] == "ALL"
     assert len(default_app.resources("network", "AWS::EC2::NatGateway")) == 3
-
-

@@ -127,7 +127,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"additionalPodCidrs": ["100.64.128.0/17"]},
         "additionalPodCidrs 100.64.128.0/17 overlaps podCidr 100.64.0.0/16",
     ),
-    ("extra block overlaps vpc", {"additionalPodCidrs": ["10.0.0.0/17"]}, "additionalPodCidrs 10.0.0.0/17 overlaps vpcCidr"),
+    (
+        "extra block overlaps vpc",
+        {"additionalPodCidrs": ["10.0.0.0/17"]},
+        "additionalPodCidrs 10.0.0.0/17 overlaps vpcCidr",
+    ),
     (
         "extra blocks overlap",
         {"additionalPodCidrs": ["100.65.0.0/16", "100.65.128.0/17"]},
@@ -150,7 +154,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "pod subnet across two blocks",
-        {"podCidr": "100.64.0.0/17", "additionalPodCidrs": ["100.64.128.0/17"], "podSubnets": {"us-east-1a": "100.64.0.0/16"}},
+        {
+            "podCidr": "100.64.0.0/17",
+            "additionalPodCidrs": ["100.64.128.0/17"],
+            "podSubnets": {"us-east-1a": "100.64.0.0/16"},
+        },
         "podSubnets.us-east-1a 100.64.0.0/16 is outside",
     ),
     # Instance types.
@@ -209,7 +217,10 @@ def test_defaults_are_valid_and_warn_only_that_nobody_is_admin() -> None:
         {"adminRoleArns": ["arn:aws-cn:iam::123456789012:role/Admin"]},
         {"maxPodsCap": 250, "clusterName": "a" * 100},
         {"vpcCidr": "10.0.0.0/25", "availabilityZones": ["us-east-1a", "us-east-1b"]},
-        {"additionalPodCidrs": ["100.65.0.0/16"], "podSubnets": {"us-east-1a": "100.65.0.0/17", "us-east-1b": "100.64.64.0/18"}},
+        {
+            "additionalPodCidrs": ["100.65.0.0/16"],
+            "podSubnets": {"us-east-1a": "100.65.0.0/17", "us-east-1b": "100.64.64.0/18"},
+        },
     ],
 )
 def test_accepts(overrides: dict[str, Any]) -> None:
@@ -282,9 +293,13 @@ def test_warns_about_a_pod_block_without_pod_subnets() -> None:
 
 def test_warns_above_the_default_quota_of_vpc_blocks() -> None:
     extra = [f"100.{65 + i}.0.0/16" for i in range(4)]
-    warnings = check({"additionalPodCidrs": extra, "podSubnets": {"us-east-1a": "100.64.0.0/24"} | {
-        zone: f"100.{65 + i}.0.0/24" for i, zone in enumerate(["us-east-1b", "us-east-1c"])
-    }})
+    warnings = check(
+        {
+            "additionalPodCidrs": extra,
+            "podSubnets": {"us-east-1a": "100.64.0.0/24"}
+            | {zone: f"100.{65 + i}.0.0/24" for i, zone in enumerate(["us-east-1b", "us-east-1c"])},
+        }
+    )
     assert [w for w in warnings if "quota" in w] == [
         "vpcCidr, podCidr and additionalPodCidrs make 6 IPv4 CIDR blocks, above the VPC default quota of 5; ask for"
         " a quota increase (IPv4 CIDR blocks per VPC) before deploying"

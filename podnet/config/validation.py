@@ -154,7 +154,10 @@ def _check_vpc_blocks(config: PodnetConfig) -> None:
     _check_prefix("vpcCidr", vpc, VPC_PREFIX_RANGE)
     for setting, pod in pods:
         _check_prefix(setting, pod, VPC_PREFIX_RANGE)
-    blocks = [("vpcCidr", vpc, "an RFC 1918 block"), *((setting, pod, "a block from 100.64.0.0/10") for setting, pod in pods)]
+    blocks = [
+        ("vpcCidr", vpc, "an RFC 1918 block"),
+        *((setting, pod, "a block from 100.64.0.0/10") for setting, pod in pods),
+    ]
     for setting, block, fix in blocks:
         for reserved in UNASSIGNABLE:
             if block.overlaps(reserved):

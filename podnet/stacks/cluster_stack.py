@@ -126,7 +126,9 @@ class ClusterStack(Stack):
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
         )
-        aws_auth = self._apply_chart("AwsAuth", AwsAuthChart(charts, "aws-auth", node_role_arn=self.nodes.role.role_arn))
+        aws_auth = self._apply_chart(
+            "AwsAuth", AwsAuthChart(charts, "aws-auth", node_role_arn=self.nodes.role.role_arn)
+        )
         # The point of podnet: no node joins before custom networking is complete, so none needs recycling.
         self.nodes.auto_scaling_group.node.add_dependency(aws_node.patch, eni_configs, aws_auth)
 
