@@ -178,3 +178,19 @@ def test_plan_reads_the_deployed_stack_output(default_app: Synthesized, tmp_path
     assert deployed == DeployedPodNetwork(config.availability_zones, config.pod_cidrs, config.pod_subnet_cidrs)
     (line,) = validate_change(config_for(MOVED), deployed)
     assert line.startswith("us-east-1a: pod subnet 100.64.0.0/18 -> 100.64.192.0/18: one step")
+
+
+def test_a_kubernetes_upgrade_updates_the_cluster_in_place_then_rolls_the_nodes(default_app: Synthesized) -> None:
+    """kubernetesVersion one minor up: the same AWS::EKS::Cluster (no replacement) gets the new Version, and the
+    nodes roll to the new version's AMI only after the control plane is updated."""
+    upgraded = synthesize(config_for({"kubernetesVersion": "1.36"}))
+    (cluster_id, before), (same_id, after) = (_one(app, "AWS::EKS::Cluster") for app in (default_app, upgraded))
+    assert same_id == cluster_id
+    assert (before["Properties"]["Version"], after["Properties"]["Version"]) == ("1.35", "1.36")
+    assert {k: v for k, v in before["Properties"].items() if k != "Version"} == {
+        k: v for k, v in after["Properties"].items() if k != "Version"
+    }
+    launch_template, template_after = _one(upgraded, "AWS::EC2::LaunchTemplate")
+    assert _one(default_app, "AWS::EC2::LaunchTemplate")[1] != template_after, "nodes would keep the old AMI"
+    asg_id, _ = _one(upgraded, "AWS::AutoScaling::AutoScalingGroup")
+    assert {cluster_id, launch_template} <= created_before(upgraded.cluster, asg_id)
