@@ -116,8 +116,9 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
         "nodes: one spot group per zone; the Cluster Autoscaler sets each group's size between its min and max"
     )
     assert f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}" in lines
-    assert lines[-2].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
-    assert lines[-1].startswith("warning: adminRoleArns is empty")
+    assert lines[-3].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
+    assert lines[-2].startswith("warning: adminRoleArns is empty")
+    assert lines[-1].startswith("note: a pod subnet for a listed zone, a move to a subnet that does not overlap")
 
 
 def test_plan_table_shows_fixed_sizes_without_the_autoscaler(
