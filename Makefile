@@ -33,7 +33,7 @@ synth: setup
 	$(CDK) synth --quiet $(CDK_CONFIG)
 
 plan: setup
-	$(BIN)/podnet plan $(if $(CONFIG),--config $(CONFIG))
+	$(BIN)/podnet plan $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT)) $(if $(DEPLOYED),--deployed $(DEPLOYED))
 
 preflight: setup
 	$(BIN)/podnet preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT))

@@ -18,10 +18,17 @@ from podnet.ipplan.max_pods import MaxPodsMode, max_pods
 from podnet.preflight import command as preflight
 
 if TYPE_CHECKING:
+    from podnet.config.model import PodnetConfig
     from podnet.plan import Plan
 
 DEFAULT_CAP = 110
 DEFAULT_MIN_FREE_PERCENT = 20
+DAY_TWO_NOTE = (
+    "note: a pod subnet for a listed zone, a move to a subnet that does not overlap the current one, and a new"
+    " block in additionalPodCidrs each deploy in one step (the nodes roll); a pod subnet or block that overlaps the"
+    " one it replaces needs two deploys, and availabilityZones stay as first deployed. Check a change with"
+    " --deployed FILE (the cluster stack's CustomNetworking output)."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--config", metavar="FILE", help="JSON or YAML settings overriding cdk.json's context")
     plan.add_argument("--environment", metavar="NAME", help="plan only this environment's merged configuration")
+    plan.add_argument(
+        "--deployed",
+        metavar="FILE",
+        help="the cluster stack's CustomNetworking output, saved to a file: say whether the pod network change"
+        " deploys in one step, and refuse one that cannot (with environments, name the deployed one with"
+        " --environment)",
+    )
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(run=_plan)
     preflight.add_parser(commands)
@@ -130,6 +144,7 @@ def _max_pods(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from podnet.config.deployed import read_deployed
     from podnet.config.errors import ConfigError
     from podnet.config.loading import load_config, read_cdk_json_context
     from podnet.plan import make_plans
@@ -138,9 +153,12 @@ def _plan(args: argparse.Namespace) -> int:
     try:
         context = read_cdk_json_context(cdk_json) if cdk_json.exists() else {}
         config = load_config(context, args.config)
-        plans = make_plans(config)
         if args.environment is not None:
-            plans = {args.environment: _environment_plan(plans, args.environment, config.environments is not None)}
+            _check_environment(config, args.environment)
+        elif args.deployed and config.environments is not None:
+            raise ConfigError("--deployed FILE is the pod network of one environment; name it with --environment NAME")
+        deployed = read_deployed(Path(args.deployed)) if args.deployed else None
+        plans = make_plans(config, environment=args.environment, deployed=deployed)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1
@@ -151,17 +169,18 @@ def _plan(args: argparse.Namespace) -> int:
         print(json.dumps({"environments": {name: plan.to_dict() for name, plan in plans.items()}}, indent=2))
     else:
         print("\n\n".join(f"environment {name}\n{_table(plan)}" for name, plan in plans.items()))
+    if args.format == "table" and deployed is None:
+        print(DAY_TWO_NOTE)
     return 0
 
 
-def _environment_plan(plans: dict[str, "Plan"], name: str, has_environments: bool) -> "Plan":
+def _check_environment(config: "PodnetConfig", name: str) -> None:
     from podnet.config.errors import ConfigError
 
-    if not has_environments:
+    if config.environments is None:
         raise ConfigError(f"--environment {name}: the configuration has no environments; leave --environment out")
-    if name not in plans:
-        raise ConfigError(f"--environment {name}: no such environment; defined: {', '.join(plans)}")
-    return plans[name]
+    if name not in config.environments:
+        raise ConfigError(f"--environment {name}: no such environment; defined: {', '.join(config.environments)}")
 
 
 def _usage(args: argparse.Namespace) -> int:
@@ -178,6 +197,7 @@ def _usage(args: argparse.Namespace) -> int:
 
 def _table(plan: "Plan") -> str:
     rows: list[tuple[str, ...]]
+    pod_cidrs = f"podCidr {plan.pod_cidr}" + "".join(f" + {block}" for block in plan.additional_pod_cidrs)
     if plan.vpc_id is None:
         rows = [("zone", "public subnet", "node subnet", "pod subnet", "pod IPs")]
         rows += [
@@ -185,10 +205,7 @@ def _table(plan: "Plan") -> str:
             for zone in plan.zones
         ]
         rows.append(("total", "", "", "", str(plan.pod_ips)))
-        header = (
-            f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, podCidr {plan.pod_cidr},"
-            f" serviceCidr {plan.service_cidr}"
-        )
+        header = f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, {pod_cidrs}, serviceCidr {plan.service_cidr}"
     else:
         rows = [("zone", "node subnet (existing)", "pod subnet", "pod IPs")]
         rows += [
@@ -197,7 +214,7 @@ def _table(plan: "Plan") -> str:
         rows.append(("total", "", "", str(plan.pod_ips)))
         blocks = ", ".join(f"{block.cidr} ({'new' if block.new else 'existing'})" for block in plan.vpc_blocks)
         header = (
-            f"cluster {plan.cluster_name}: existing VPC {plan.vpc_id}, podCidr {plan.pod_cidr},"
+            f"cluster {plan.cluster_name}: existing VPC {plan.vpc_id}, {pod_cidrs},"
             f" serviceCidr {plan.service_cidr}\nVPC blocks: {blocks}"
         )
     groups = [("node group", "min", "desired", "max", "on-demand", "pods/node", "pod capacity")]
@@ -237,6 +254,8 @@ def _table(plan: "Plan") -> str:
     lines = [header, "", *_columns(rows), "", *_columns(types), ""]
     lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity]
     lines += [f"warning: {warning}" for warning in plan.warnings]
+    if plan.changes is not None:
+        lines += [f"change: {change}" for change in plan.changes] or ["change: none to the pod network"]
     return "\n".join(lines)
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network
 from typing import Any
 
+from podnet.config.changes import validate_change
+from podnet.config.deployed import DeployedPodNetwork
 from podnet.config.environments import expand_environments, validate_environments
 from podnet.config.model import PodnetConfig
 from podnet.config.validation import validate
@@ -47,7 +49,7 @@ class VpcBlockPlan:
     """One IPv4 block of the VPC after deployment."""
 
     cidr: IPv4Network
-    #: True: this deployment adds it (both blocks of a VPC podnet builds; podCidr in an existing VPC).
+    #: True: this deployment adds it (vpcCidr of a VPC podnet builds; podCidr and additionalPodCidrs always).
     new: bool
 
 
@@ -74,11 +76,12 @@ class Plan:
     cluster_name: str
     #: The existing VPC; None when podnet builds the VPC.
     vpc_id: str | None
-    #: The VPC's blocks after deployment, primary first, podCidr last.
+    #: The VPC's blocks after deployment, primary first, then podCidr and additionalPodCidrs.
     vpc_blocks: tuple[VpcBlockPlan, ...]
     #: The primary block (vpcCidr, or the existing VPC's first block).
     vpc_cidr: IPv4Network
     pod_cidr: IPv4Network
+    additional_pod_cidrs: tuple[IPv4Network, ...]
     service_cidr: IPv4Network
     zones: tuple[ZonePlan, ...]
     instance_types: tuple[InstanceTypePlan, ...]
@@ -86,6 +89,8 @@ class Plan:
     autoscaler: bool
     node_groups: tuple[NodeGroupPlan, ...]
     warnings: tuple[str, ...]
+    #: Against a deployed pod network: one line per change, each deploying in one step. None: not compared.
+    changes: tuple[str, ...] | None = None
 
     @property
     def pod_ips(self) -> int:
@@ -114,6 +119,7 @@ class Plan:
             "vpcBlocks": [{"cidr": str(block.cidr), "new": block.new} for block in self.vpc_blocks],
             "vpcCidr": str(self.vpc_cidr),
             "podCidr": str(self.pod_cidr),
+            "additionalPodCidrs": [str(block) for block in self.additional_pod_cidrs],
             "serviceCidr": str(self.service_cidr),
             "zones": [
                 {
@@ -144,26 +150,33 @@ class Plan:
             "podIps": self.pod_ips,
             "podCapacity": self.pod_capacity,
             "warnings": list(self.warnings),
+            "changes": None if self.changes is None else list(self.changes),
         }
 
 
-def make_plans(config: PodnetConfig) -> dict[str, Plan]:
+def make_plans(
+    config: PodnetConfig, *, environment: str | None = None, deployed: DeployedPodNetwork | None = None
+) -> dict[str, Plan]:
     """Environment name -> the plan of its merged configuration, validated as app.py does (pipeline included);
-    without ``environments``, the one plan under the cluster name."""
+    without ``environments``, the one plan under the cluster name. ``environment``: plan only that one (an existing
+    name; every environment is still validated). ``deployed``: compare each plan with it, so give it with one plan."""
     environments = expand_environments(config)
     validate_environments(config, environments)
-    return {name: make_plan(environment) for name, environment in environments.items()}
+    if environment is not None:
+        environments = {environment: environments[environment]}
+    return {name: make_plan(merged, deployed) for name, merged in environments.items()}
 
 
-def make_plan(config: PodnetConfig) -> Plan:
-    """Validate the configuration (raising ConfigError) and compute its plan."""
+def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) -> Plan:
+    """Validate the configuration, and the change from ``deployed`` if given (raising ConfigError); compute its plan."""
     warnings = validate(config)
+    changes = None if deployed is None else tuple(validate_change(config, deployed))
     existing = config.existing_vpc
     vpc_blocks = (
         (VpcBlockPlan(config.vpc_cidr, new=True),)
         if existing is None
         else tuple(VpcBlockPlan(block, new=False) for block in existing.cidr_blocks)
-    ) + (VpcBlockPlan(config.pod_cidr, new=True),)
+    ) + tuple(VpcBlockPlan(block, new=True) for block in config.pod_cidrs)
     pod_subnets = config.pod_subnet_cidrs
     mode = config.max_pods_mode
     instance_types = tuple(
@@ -187,6 +200,7 @@ def make_plan(config: PodnetConfig) -> Plan:
         vpc_blocks=vpc_blocks,
         vpc_cidr=vpc_blocks[0].cidr,
         pod_cidr=config.pod_cidr,
+        additional_pod_cidrs=config.additional_pod_cidrs,
         service_cidr=config.service_cidr,
         zones=_zones(config),
         instance_types=instance_types,
@@ -194,6 +208,7 @@ def make_plan(config: PodnetConfig) -> Plan:
         autoscaler=config.nodes.autoscaler,
         node_groups=node_groups,
         warnings=tuple(warnings),
+        changes=changes,
     )
 
 

@@ -2,7 +2,7 @@
 """Prove on a live cluster that pods take their IPs from the pod subnets (VPC CNI custom networking).
 
 Checks: aws-node has custom networking on and keyed by zone; every zone with nodes has an ENIConfig that points
-to that zone's pod subnet; a short-lived pod per zone gets an IP inside the zone's pod subnet and ``podCidr``.
+to that zone's pod subnet; a short-lived pod per zone gets an IP inside the zone's pod subnet and a pod CIDR block.
 Exit 0 when all pass, 1 when a check fails, 2 when the check cannot run (no kubectl, bad expectations).
 
 The expected pod subnets come from the cluster stack's ``CustomNetworking`` output: ``--from-stack STACK``
@@ -47,7 +47,8 @@ class PodSubnet:
 class Expected:
     """What the cluster stack deployed: the pod CIDR and, per zone, the pod subnet."""
 
-    pod_cidr: IPv4Network
+    #: podCidr and any additionalPodCidrs.
+    pod_cidrs: tuple[IPv4Network, ...]
     subnets: dict[str, PodSubnet]
 
 
@@ -66,13 +67,14 @@ class VerifyError(Exception):
 
 
 def parse_expected(document: JsonObject) -> Expected:
-    """The ``CustomNetworking`` output: {"podCidr": ..., "podSubnets": {zone: {"subnetId": ..., "cidr": ...}}}."""
+    """The ``CustomNetworking`` output: {"podCidrs": [...], "podSubnets": {zone: {"subnetId": ..., "cidr": ...}}}."""
     try:
         subnets = {
             zone: PodSubnet(subnet_id=str(entry["subnetId"]), cidr=IPv4Network(entry["cidr"]))
             for zone, entry in document["podSubnets"].items()
         }
-        return Expected(pod_cidr=IPv4Network(document["podCidr"]), subnets=subnets)
+        pod_cidrs = tuple(IPv4Network(block) for block in document["podCidrs"])
+        return Expected(pod_cidrs=pod_cidrs, subnets=subnets)
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise VerifyError(
             f"expected pod subnets are malformed ({error!r}); pass the {OUTPUT_KEY} stack output"
@@ -171,7 +173,7 @@ def probe_pod(zone: str, run_id: str, namespace: str) -> JsonObject:
 
 
 def check_pod_ips(pods: JsonObject, zones: Sequence[str], expected: Expected) -> list[Check]:
-    """Each zone's test pod has an IP inside that zone's pod subnet (and so inside podCidr)."""
+    """Each zone's test pod has an IP inside that zone's pod subnet (and so inside a pod CIDR block)."""
     by_zone = {item["spec"].get("nodeSelector", {}).get(ZONE_LABEL): item for item in pods["items"]}
     checks = []
     for zone in zones:
@@ -194,9 +196,9 @@ def check_pod_ips(pods: JsonObject, zones: Sequence[str], expected: Expected) ->
             isinstance(address, IPv4Address)
             and subnet is not None
             and address in subnet
-            and address in expected.pod_cidr
+            and any(address in block for block in expected.pod_cidrs)
         )
-        want = f"in {subnet} (podCidr {expected.pod_cidr})"
+        want = f"in {subnet} (pod CIDR {', '.join(str(block) for block in expected.pod_cidrs)})"
         checks.append(Check(name, ok, f"{address} on {status.get('hostIP', '?')}" + ("" if ok else f", want {want}")))
     return checks
 

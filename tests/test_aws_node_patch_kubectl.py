@@ -23,6 +23,7 @@ CUSTOM_NETWORKING = {
     "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
 }
 PREFIX_DELEGATION = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
+NO_PREFIX_DELEGATION = {"ENABLE_PREFIX_DELEGATION": "false"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class PatchRun:
 @pytest.fixture(
     scope="module",
     params=[
-        pytest.param(("default_app", CUSTOM_NETWORKING), id="default"),
+        pytest.param(("default_app", CUSTOM_NETWORKING | NO_PREFIX_DELEGATION), id="default"),
         pytest.param(("prefix_delegation_app", CUSTOM_NETWORKING | PREFIX_DELEGATION), id="prefix_delegation"),
     ],
 )
@@ -93,3 +94,27 @@ def test_restore_returns_the_upstream_daemonset_exactly(run: PatchRun) -> None:
 def test_restore_patch_source_matches_the_upstream_manifest() -> None:
     """podnet builds the restore patch from its own copy of the upstream env; a CNI upgrade must update both."""
     assert upstream_env() == UPSTREAM_ENV
+
+
+@pytest.mark.parametrize(
+    "sequence",
+    [
+        pytest.param(("prefix_delegation_app", "default_app", "prefix_delegation_app"), id="on-off-on"),
+        pytest.param(("default_app", "prefix_delegation_app", "default_app"), id="off-on-off"),
+    ],
+)
+def test_switching_prefix_delegation_reaches_aws_node(
+    sequence: tuple[str, ...], request: pytest.FixtureRequest
+) -> None:
+    """Deploy after deploy, as the KubernetesPatch handler does it: on update it applies only the new apply patch
+    onto what the previous one left (the restore patch runs on delete alone). Each apply patch must therefore set
+    every variable podnet manages, and the last restore patch must still give back the upstream DaemonSet."""
+    original = aws_node_daemonset()
+    daemonset = original
+    for app_fixture in sequence:
+        app: Synthesized = request.getfixturevalue(app_fixture)
+        daemonset = strategic_patch(daemonset, render_json(app.aws_node_patch()["ApplyPatchJson"]))
+        expected = CUSTOM_NETWORKING | (PREFIX_DELEGATION if app.config.prefix_delegation else NO_PREFIX_DELEGATION)
+        assert env_of(daemonset) == env_of(original) | expected, f"after deploying {app_fixture}"
+    restored = strategic_patch(daemonset, render_json(app.aws_node_patch()["RestorePatchJson"]))
+    assert restored == original

@@ -36,7 +36,7 @@ def test_cdk_synth_writes_both_stacks_as_the_tests_see_them(tmp_path: Path, defa
         written = tmp_path / f"{default_app.config.cluster_name}-{stack}.template.json"
         assert written.is_file()
         template = json.loads(written.read_text(encoding="utf-8"))
-        assert _without_metadata(template) == _without_metadata(getattr(default_app, stack))
+        assert _without_metadata(template) == _without_metadata(default_app.template(stack))
 
 
 def test_cdk_synth_with_a_bad_pod_cidr_fails_with_one_line_and_no_template(tmp_path: Path) -> None:

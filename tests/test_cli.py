@@ -150,8 +150,9 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
         "nodes: one spot group per zone; the Cluster Autoscaler sets each group's size between its min and max"
     )
     assert f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}" in lines
-    assert lines[-2].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
-    assert lines[-1].startswith("warning: adminRoleArns is empty")
+    assert lines[-3].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
+    assert lines[-2].startswith("warning: adminRoleArns is empty")
+    assert lines[-1].startswith("note: a pod subnet for a listed zone, a move to a subnet that does not overlap")
 
 
 def test_plan_table_shows_fixed_sizes_without_the_autoscaler(
@@ -326,3 +327,24 @@ def test_real_process_is_fast_and_loads_no_cdk() -> None:
     done = subprocess.run([script, "max-pods", "m9.nothing"], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_make_plan_passes_the_config_the_environment_and_the_deployed_file() -> None:
+    """``make plan CONFIG= ENVIRONMENT= DEPLOYED=``: --deployed with environments needs --environment."""
+    dry_run = subprocess.run(
+        ["make", "-n", "plan", "CONFIG=new.json", "ENVIRONMENT=dev", "DEPLOYED=deployed.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (command,) = [line for line in dry_run.stdout.splitlines() if "podnet plan" in line]
+    assert command.split()[1:] == [
+        "plan",
+        "--config",
+        "new.json",
+        "--environment",
+        "dev",
+        "--deployed",
+        "deployed.json",
+    ]

@@ -1,11 +1,13 @@
 """ClusterStack: the control plane settings and the Kubernetes objects that make custom networking work."""
 
+import json
 from typing import Any
 
 import yaml
 from aws_cdk import aws_eks_v2 as eks
 
 from podnet.config.model import DEFAULT_KUBERNETES_VERSION, KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS
+from scripts import verify_custom_networking as verify
 from tests.support.cfn_tokens import render, render_json
 from tests.support.kubectl import client_version
 from tests.support.synth import Synthesized
@@ -17,17 +19,12 @@ def _cluster(app: Synthesized) -> dict[str, Any]:
     return properties
 
 
-def _pod_subnet_exports(app: Synthesized) -> dict[str, str]:
-    """Export name -> AZ, for the network stack's pod subnet ids."""
-    outputs = app.network["Outputs"]
-    resources = app.network["Resources"]
-    zones = {}
-    for output in outputs.values():
-        value = output["Value"]
-        if "Fn::GetAtt" in value and value["Fn::GetAtt"][1] == "SubnetId":
-            subnet = resources[value["Fn::GetAtt"][0]]
-            zones[output["Export"]["Name"]] = subnet["Properties"]["AvailabilityZone"]
-    return zones
+def _pod_subnet_zones(app: Synthesized) -> dict[str, str]:
+    """Logical id -> AZ of the cluster stack's pod subnets."""
+    return {
+        lid: subnet["Properties"]["AvailabilityZone"]
+        for lid, subnet in app.resources("cluster", "AWS::EC2::Subnet").items()
+    }
 
 
 def test_authentication_mode_honours_aws_auth(default_app: Synthesized) -> None:
@@ -83,14 +80,14 @@ def test_new_clusters_start_on_the_newest_version_aws_eks_v2_offers(default_app:
 
 
 def test_eni_configs_name_the_node_zones_and_point_to_their_pod_subnets(default_app: Synthesized) -> None:
-    exports = _pod_subnet_exports(default_app)
+    zones = _pod_subnet_zones(default_app)
     eni_configs = default_app.kubernetes_manifest("EniConfigs")
     assert [e["metadata"]["name"] for e in eni_configs] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     for eni_config in eni_configs:
         assert eni_config["apiVersion"] == "crd.k8s.amazonaws.com/v1alpha1"
         assert eni_config["kind"] == "ENIConfig"
         subnet = eni_config["spec"]["subnet"]
-        assert subnet.startswith("<Import:") and exports[subnet[len("<Import:") : -1]] == eni_config["metadata"]["name"]
+        assert subnet.endswith(".SubnetId>") and zones[subnet[1 : -len(".SubnetId>")]] == eni_config["metadata"]["name"]
         (cluster_id,) = default_app.resources("cluster", "AWS::EKS::Cluster")
         assert eni_config["spec"]["securityGroups"] == [f"<{cluster_id}.ClusterSecurityGroupId>"]
 
@@ -133,10 +130,14 @@ def test_aws_node_patch_turns_custom_networking_on(default_app: Synthesized) -> 
     assert _env(patch["ApplyPatchJson"]) == [
         {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "true"},
         {"name": "ENI_CONFIG_LABEL_DEF", "value": "topology.kubernetes.io/zone"},
+        {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"},
+        {"name": "WARM_PREFIX_TARGET", "value": "1"},
     ]
     assert _env(patch["RestorePatchJson"]) == [
         {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "false"},
         {"name": "ENI_CONFIG_LABEL_DEF", "$patch": "delete"},
+        {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"},
+        {"name": "WARM_PREFIX_TARGET", "value": "1"},
     ]
 
 
@@ -161,3 +162,24 @@ def test_outputs(default_app: Synthesized) -> None:
     outputs = {name: render(o["Value"]) for name, o in default_app.cluster["Outputs"].items()}
     assert outputs["UpdateKubeconfigCommand"] == "aws eks update-kubeconfig --region us-east-1 --name podnet"
     assert sum(name.startswith("PodSubnetuseast1") for name in outputs) == 3
+
+
+def test_the_custom_networking_output_is_what_its_readers_read(default_app: Synthesized) -> None:
+    """One output, three readers: scripts/verify_custom_networking.py (here), ``podnet plan --deployed``
+    (tests/test_day_two_changes.py) and ``podnet usage`` (tests/test_usage.py serves this shape from moto)."""
+    document = json.loads(render(default_app.cluster["Outputs"]["CustomNetworking"]["Value"]))
+    config = default_app.config
+    assert sorted(document) == ["availabilityZones", "podCidr", "podCidrs", "podSubnets"]
+    assert all(sorted(entry) == ["cidr", "subnetId"] for entry in document["podSubnets"].values())
+    expected = verify.parse_expected(document)
+    assert expected.pod_cidrs == config.pod_cidrs
+    assert {zone: subnet.cidr for zone, subnet in expected.subnets.items()} == config.pod_subnet_cidrs
+
+
+def test_eni_configs_and_aws_auth_are_applied_with_overwrite(default_app: Synthesized) -> None:
+    """Without Overwrite the handler runs ``kubectl create`` on Create, which fails with AlreadyExists when the
+    objects exist (a logical id change creates the resource anew); with it, ``kubectl apply``."""
+    manifests = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource")
+    for construct in ("EniConfigs", "AwsAuth"):
+        (resource,) = [r for lid, r in manifests.items() if lid.startswith(f"Cluster{construct}")]
+        assert resource["Properties"].get("Overwrite") is True, construct

@@ -1,25 +1,29 @@
-"""existingVpc: podnet adds only podCidr and the pod subnets to a VPC it does not own, from literal ids."""
+"""existingVpc: podnet adds only podCidr and the pod subnets to a VPC it does not own, from literal ids.
+
+There is no network stack then: the pod network lives in the cluster stack (as with a VPC podnet builds), so a
+network stack would hold nothing, and CloudFormation (and the CDK's template validation, rule F0001) refuses a
+template without resources.
+"""
 
 from collections import Counter
 from typing import Any
 
 from tests.support.synth import Synthesized
 
-EXISTING_NETWORK_TYPES = Counter(
+POD_NETWORK_TYPES = Counter(
     {"AWS::EC2::VPCCidrBlock": 1, "AWS::EC2::Subnet": 3, "AWS::EC2::SubnetRouteTableAssociation": 3}
 )
-#: The delete-time cleanup of the pod subnets (tests/test_teardown_cleanup.py): its function, its provider's
-#: function, their roles, policies and log groups, and the custom resource itself.
-TEARDOWN_CLEANUP_TYPES = Counter(
-    {
-        "Custom::PodnetTeardownCleanup": 1,
-        "AWS::Lambda::Function": 2,
-        "AWS::IAM::Role": 2,
-        "AWS::IAM::Policy": 2,
-        "AWS::Logs::LogGroup": 2,
-        # The stack's key for its log groups (podnet/constructs/log_encryption_key.py).
-        "AWS::KMS::Key": 1,
-    }
+#: What a VPC podnet builds has (its network stack's types): none of it goes into a VPC podnet does not own.
+VPC_TYPES = (
+    "AWS::EC2::VPC",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::EIP",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::Route",
+    "AWS::EC2::FlowLog",
+    "Custom::VpcRestrictDefaultSG",
 )
 
 
@@ -29,16 +33,33 @@ def _existing(app: Synthesized) -> Any:
     return existing
 
 
-def test_network_stack_creates_only_the_association_and_pod_subnets(existing_vpc_app: Synthesized) -> None:
+def test_there_is_no_network_stack(existing_vpc_app: Synthesized, default_app: Synthesized) -> None:
+    assert existing_vpc_app.network is None
+    assert default_app.network is not None
+
+
+def test_podnet_adds_only_the_association_and_pod_subnets_to_the_vpc(
+    existing_vpc_app: Synthesized, default_app: Synthesized
+) -> None:
     """No VPC, gateways, NAT, route tables, flow logs or default-security-group handler: only what the issue lists,
-    and the cleanup that lets `destroy` delete the pod subnets."""
-    types = Counter(resource["Type"] for resource in existing_vpc_app.network["Resources"].values())
-    assert types == EXISTING_NETWORK_TYPES + TEARDOWN_CLEANUP_TYPES
+    and the cleanup that lets `destroy` delete the pod subnets, in a cluster stack otherwise like the one of a VPC
+    podnet builds."""
+    types = Counter(resource["Type"] for resource in existing_vpc_app.cluster["Resources"].values())
+    assert {kind: types[kind] for kind in POD_NETWORK_TYPES} == POD_NETWORK_TYPES
+    assert types["Custom::PodnetTeardownCleanup"] == 1
+    assert [kind for kind in VPC_TYPES if types[kind]] == []
+    network = {resource["Type"] for resource in default_app.template("network")["Resources"].values()}
+    assert set(VPC_TYPES) <= network, "VPC_TYPES must name what a VPC podnet builds has"
+    # The example differs from the defaults in mode API (no aws-auth manifest) and one admin's access entry.
+    built = Counter(resource["Type"] for resource in default_app.cluster["Resources"].values())
+    assert types == built - Counter({"Custom::AWSCDK-EKS-KubernetesResource": 1}) + Counter(
+        {"AWS::EKS::AccessEntry": 1}
+    )
 
 
 def test_the_new_block_is_associated_with_the_existing_vpc_by_literal_id(existing_vpc_app: Synthesized) -> None:
     existing = _existing(existing_vpc_app)
-    (association,) = existing_vpc_app.resources("network", "AWS::EC2::VPCCidrBlock").values()
+    (association,) = existing_vpc_app.resources("cluster", "AWS::EC2::VPCCidrBlock").values()
     assert association["Properties"] == {"VpcId": existing.vpc_id, "CidrBlock": "100.64.0.0/16"}
 
 
@@ -46,11 +67,11 @@ def test_each_pod_subnet_follows_the_association_and_joins_its_zones_route_table
     existing_vpc_app: Synthesized,
 ) -> None:
     existing = _existing(existing_vpc_app)
-    (association_id,) = existing_vpc_app.resources("network", "AWS::EC2::VPCCidrBlock")
-    subnets = existing_vpc_app.resources("network", "AWS::EC2::Subnet")
+    (association_id,) = existing_vpc_app.resources("cluster", "AWS::EC2::VPCCidrBlock")
+    subnets = existing_vpc_app.resources("cluster", "AWS::EC2::Subnet")
     route_tables = {
         a["Properties"]["SubnetId"]["Fn::GetAtt"][0]: a["Properties"]["RouteTableId"]
-        for a in existing_vpc_app.resources("network", "AWS::EC2::SubnetRouteTableAssociation").values()
+        for a in existing_vpc_app.resources("cluster", "AWS::EC2::SubnetRouteTableAssociation").values()
     }
     by_zone = {}
     for logical_id, subnet in subnets.items():

@@ -38,6 +38,7 @@ def _check_encrypted_with_log_key(template: dict[str, Any], region: str) -> int:
 
 
 def test_flow_logs_are_encrypted(default_app: Synthesized) -> None:
+    assert default_app.network is not None
     assert _check_encrypted_with_log_key(default_app.network, "us-east-1") >= 1
     (flow_log,) = default_app.resources("network", "AWS::EC2::FlowLog").values()
     group_id = flow_log["Properties"]["LogGroupName"]["Ref"]

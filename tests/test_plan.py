@@ -122,6 +122,19 @@ def test_existing_vpc_plan_shows_the_existing_blocks_and_the_new_one() -> None:
     )
 
 
+def test_additional_pod_cidrs_are_new_vpc_blocks_after_pod_cidr() -> None:
+    config = load_config({}, EXISTING_VPC).model_copy(update={"additional_pod_cidrs": (IPv4Network("100.65.0.0/16"),)})
+    plan = make_plan(config)
+    assert [(str(block.cidr), block.new) for block in plan.vpc_blocks] == [
+        ("10.20.0.0/16", False),
+        ("10.21.0.0/16", False),
+        ("100.64.0.0/16", True),
+        ("100.65.0.0/16", True),
+    ]
+    assert plan.additional_pod_cidrs == (IPv4Network("100.65.0.0/16"),)
+    assert json.loads(plan.to_json())["additionalPodCidrs"] == ["100.65.0.0/16"]
+
+
 def test_plans_without_environments_are_the_one_plan() -> None:
     config = load_config({}, ORIGIN)
     plans = make_plans(config)

@@ -142,7 +142,9 @@ def _tables(*extra_routes: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_a_matching_existing_vpc_passes() -> None:
-    results = check_existing_vpc(EXISTING, IPv4Network("100.64.0.0/16"), "us-east-1", VPCS, SUBNETS, _tables())
+    results = check_existing_vpc(
+        EXISTING, {"podCidr": IPv4Network("100.64.0.0/16")}, "us-east-1", VPCS, SUBNETS, _tables()
+    )
     assert [r.status for r in results] == ["pass"] * 5, _lines(results)
 
 
@@ -158,7 +160,9 @@ def test_a_matching_existing_vpc_passes() -> None:
 )
 def test_a_route_destination_inside_pod_cidr_blocks_the_association(route: dict[str, Any], blocks: bool) -> None:
     """Amazon VPC guide: a block equal to or containing a route destination cannot be associated."""
-    results = check_existing_vpc(EXISTING, IPv4Network("100.64.0.0/16"), "us-east-1", VPCS, SUBNETS, _tables(route))
+    results = check_existing_vpc(
+        EXISTING, {"podCidr": IPv4Network("100.64.0.0/16")}, "us-east-1", VPCS, SUBNETS, _tables(route)
+    )
     (routes,) = [r for r in results if "route destination" in r.message]
     assert (routes.status == "fail") is blocks, routes.message
     if blocks:
@@ -177,7 +181,7 @@ def test_existing_vpc_problems_each_name_the_setting_and_the_fix() -> None:
             "us-east-1c": NodeSubnet("subnet-gone", "rtb-a"),
         },
     )
-    results = check_existing_vpc(wrong, IPv4Network("10.0.0.0/16"), "us-east-1", VPCS, SUBNETS, _tables())
+    results = check_existing_vpc(wrong, {"podCidr": IPv4Network("10.0.0.0/16")}, "us-east-1", VPCS, SUBNETS, _tables())
     assert [r for r in _lines(results) if r[0] == "fail"] == [
         (
             "fail",
@@ -208,8 +212,36 @@ def test_existing_vpc_problems_each_name_the_setting_and_the_fix() -> None:
 
 
 def test_overlap_with_an_associated_block_and_a_missing_vpc() -> None:
-    results = check_existing_vpc(EXISTING, IPv4Network("10.0.128.0/17"), "us-east-1", VPCS, SUBNETS, _tables())
+    results = check_existing_vpc(
+        EXISTING, {"podCidr": IPv4Network("10.0.128.0/17")}, "us-east-1", VPCS, SUBNETS, _tables()
+    )
     assert "overlaps 10.0.0.0/16" in next(r.message for r in results if r.setting == "podCidr" and r.status == "fail")
-    (missing,) = check_existing_vpc(EXISTING, IPv4Network("100.64.0.0/16"), "us-east-1", [], [], [])
+    (missing,) = check_existing_vpc(EXISTING, {"podCidr": IPv4Network("100.64.0.0/16")}, "us-east-1", [], [], [])
     assert missing.status == "fail"
     assert missing.message.startswith("existingVpc.vpcId: vpc-0a does not exist in us-east-1")
+
+
+def test_every_additional_pod_block_is_checked_like_pod_cidr() -> None:
+    """additionalPodCidrs are associated like podCidr: each must be free and contain no route destination."""
+    blocks = {
+        "podCidr": IPv4Network("100.64.0.0/16"),
+        "additionalPodCidrs[0]": IPv4Network("10.0.0.0/16"),
+        "additionalPodCidrs[1]": IPv4Network("100.66.0.0/16"),
+    }
+    route = {"DestinationCidrBlock": "100.66.4.0/24", "TransitGatewayId": "tgw-1"}
+    results = check_existing_vpc(EXISTING, blocks, "us-east-1", VPCS, SUBNETS, _tables(route))
+    failed = [(r.setting, r.message) for r in results if r.status == "fail"]
+    assert failed == [
+        (
+            "additionalPodCidrs[0]",
+            "additionalPodCidrs[0]: 10.0.0.0/16 is already associated with vpc-0a, and podnet associates"
+            " additionalPodCidrs[0] itself; choose a block the VPC does not have yet",
+        ),
+        (
+            "additionalPodCidrs[1]",
+            "additionalPodCidrs[1]: 100.66.0.0/16 contains the route destination(s) 100.66.4.0/24 -> tgw-1 in rtb-a,"
+            " and AWS cannot associate a block that equals or contains a route destination; choose for"
+            " additionalPodCidrs[1] a block that contains none (a smaller or different one)",
+        ),
+    ]
+    assert {r.setting for r in results if r.status == "pass"} >= {"podCidr"}

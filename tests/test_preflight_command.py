@@ -301,6 +301,20 @@ def test_existing_vpc_checks_read_the_vpc_its_subnets_and_routes(aws: boto3.Sess
     assert f"100.64.1.0/24 -> {gateway} in {table}" in failed["podCidr"]
 
 
+def test_additional_pod_cidrs_are_checked_against_the_existing_vpc(aws: boto3.Session) -> None:
+    ec2 = aws.client("ec2")
+    settings = _existing_vpc_account(ec2)
+    config = _config(existing_vpc=settings, additional_pod_cidrs=("100.96.0.0/16", "100.97.0.0/16"))
+    _, results = run_checks(target_of(config), aws)
+    # The blocks, each pod block free, two node subnets, no route destination inside any pod block.
+    assert [r.status for r in results if r.check == "existing-vpc"] == ["pass"] * (1 + 3 + 2 + 3)
+    ec2.associate_vpc_cidr_block(VpcId=settings["vpcId"], CidrBlock="100.97.0.0/16")
+    _, results = run_checks(target_of(config), aws)
+    failed = {r.setting: r.message for r in results if r.status == "fail"}
+    assert set(failed) == {"existingVpc.cidrBlocks", "additionalPodCidrs[1]"}
+    assert "100.97.0.0/16 is already associated with" in failed["additionalPodCidrs[1]"]
+
+
 def test_a_missing_existing_vpc_fails_on_its_id(aws: boto3.Session) -> None:
     config = _config(existing_vpc={"vpcId": "vpc-0123456789abcdef0", "cidrBlocks": ["10.0.0.0/16"], "nodeSubnets": {}})
     _, results = run_checks(target_of(config), aws)

@@ -29,7 +29,7 @@ MUST_NOT_CHANGE = (
 
 def _resources(app: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
     """(stack, logical id) -> resource, across both stacks."""
-    return {(stack, lid): r for stack in STACKS for lid, r in getattr(app, stack)["Resources"].items()}
+    return {(stack, lid): r for stack in STACKS for lid, r in app.template(stack)["Resources"].items()}
 
 
 def _of_type(app: Synthesized, resource_type: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -117,6 +117,29 @@ def test_per_zone_groups_keep_the_ids_of_everything_but_the_group(default_app: S
     resources = default_app.cluster["Resources"]
     assert {lid: resources[lid]["Type"] for lid in SINGLE_GROUP_ERA_IDS if lid in resources} == SINGLE_GROUP_ERA_IDS
     assert "SpotNodesASG3092897E" not in resources
+
+
+#: The pod network and its teardown cleanup, with the logical ids they had in the network stack. They moved to the
+#: cluster stack once, on purpose (README, "Upgrading from a podnet whose network stack held the pod subnets"); the
+#: ids stay, so ``cdk refactor`` can map each one to its new stack.
+MOVED_TO_THE_CLUSTER_STACK = {
+    "PodSubnetsPodCidrF70840EC": "AWS::EC2::VPCCidrBlock",
+    "PodSubnetsPodSubnetuseast1a46A2CE15": "AWS::EC2::Subnet",
+    "PodSubnetsPodSubnetuseast1b33ECE4A9": "AWS::EC2::Subnet",
+    "PodSubnetsPodSubnetuseast1cA0F6AB58": "AWS::EC2::Subnet",
+    "PodSubnetsPodRoutesuseast1aA4809CFB": "AWS::EC2::SubnetRouteTableAssociation",
+    "PodSubnetsPodRoutesuseast1b0F38D88D": "AWS::EC2::SubnetRouteTableAssociation",
+    "PodSubnetsPodRoutesuseast1c137D28EF": "AWS::EC2::SubnetRouteTableAssociation",
+    "TeardownCleanupA58E1D0A": "Custom::PodnetTeardownCleanup",
+}
+
+
+def test_the_pod_network_moved_to_the_cluster_stack_with_its_logical_ids(default_app: Synthesized) -> None:
+    network, cluster = default_app.template("network")["Resources"], default_app.cluster["Resources"]
+    assert {lid: cluster[lid]["Type"] for lid in MOVED_TO_THE_CLUSTER_STACK if lid in cluster} == (
+        MOVED_TO_THE_CLUSTER_STACK
+    )
+    assert set(MOVED_TO_THE_CLUSTER_STACK) & set(network) == set()
 
 
 def test_turning_the_autoscaler_off_touches_only_node_groups_and_its_own_resources(

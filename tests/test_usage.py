@@ -58,7 +58,15 @@ def cloud() -> Iterator[Cloud]:
         pod_subnets[zone] = {"subnetId": subnet_id, "cidr": cidr}
     # Pods' IPs sit on ENIs: a primary and 50 secondary addresses leave 8 of us-east-1a's 59 free (13.6%).
     ec2.create_network_interface(SubnetId=cloud.subnets["us-east-1a"], SecondaryPrivateIpAddressCount=50)
-    custom_networking = json.dumps({"podCidr": "100.64.0.0/16", "podSubnets": pod_subnets})
+    # The cluster stack's CustomNetworking output, in its shape (tests/test_cluster_stack.py checks that shape).
+    custom_networking = json.dumps(
+        {
+            "availabilityZones": ["us-east-1a", "us-east-1b"],
+            "podCidr": "100.64.0.0/16",
+            "podCidrs": ["100.64.0.0/16"],
+            "podSubnets": pod_subnets,
+        }
+    )
     cloudformation = session.client("cloudformation", endpoint_url=cloud.endpoint)
     for name, outputs in (
         (STACK, {"ClusterName": {"Value": "demo"}, "CustomNetworking": {"Value": custom_networking}}),

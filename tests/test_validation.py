@@ -137,6 +137,47 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"podSubnets": {"us-east-1a": "100.64.0.0/20", "us-east-1b": "100.64.8.0/24"}},
         "podSubnets.us-east-1b 100.64.8.0/24 overlaps podSubnets.us-east-1a 100.64.0.0/20",
     ),
+    # Additional pod CIDR blocks.
+    ("extra block size", {"additionalPodCidrs": ["100.80.0.0/12"]}, "additionalPodCidrs 100.80.0.0/12 has size /12"),
+    (
+        "extra block overlaps podCidr",
+        {"additionalPodCidrs": ["100.64.128.0/17"]},
+        "additionalPodCidrs 100.64.128.0/17 overlaps podCidr 100.64.0.0/16",
+    ),
+    (
+        "extra block overlaps vpc",
+        {"additionalPodCidrs": ["10.0.0.0/17"]},
+        "additionalPodCidrs 10.0.0.0/17 overlaps vpcCidr",
+    ),
+    (
+        "extra blocks overlap",
+        {"additionalPodCidrs": ["100.65.0.0/16", "100.65.128.0/17"]},
+        "additionalPodCidrs 100.65.128.0/17 overlaps additionalPodCidrs 100.65.0.0/16",
+    ),
+    (
+        "extra block restricted",
+        {"additionalPodCidrs": ["192.168.0.0/16"]},
+        "additionalPodCidrs 192.168.0.0/16 cannot be added to a VPC whose primary CIDR 10.0.0.0/16",
+    ),
+    (
+        "service overlaps extra block",
+        {"additionalPodCidrs": ["10.1.0.0/16"], "serviceCidr": "10.1.0.0/20"},
+        "serviceCidr 10.1.0.0/20 overlaps additionalPodCidrs 10.1.0.0/16",
+    ),
+    (
+        "pod subnet outside every block",
+        {"additionalPodCidrs": ["100.65.0.0/16"], "podSubnets": {"us-east-1a": "100.66.0.0/24"}},
+        "podSubnets.us-east-1a 100.66.0.0/24 is outside podCidr 100.64.0.0/16 and additionalPodCidrs 100.65.0.0/16",
+    ),
+    (
+        "pod subnet across two blocks",
+        {
+            "podCidr": "100.64.0.0/17",
+            "additionalPodCidrs": ["100.64.128.0/17"],
+            "podSubnets": {"us-east-1a": "100.64.0.0/16"},
+        },
+        "podSubnets.us-east-1a 100.64.0.0/16 is outside",
+    ),
     # Instance types.
     ("unknown type", {"nodes": {"instanceTypes": ["m5.huge"]}}, "unknown instance type 'm5.huge'"),
     ("duplicate type", {"nodes": {"instanceTypes": ["m5.large", "m5.large"]}}, "lists m5.large twice"),
@@ -202,6 +243,10 @@ def test_defaults_are_valid_and_warn_only_that_nobody_is_admin() -> None:
         {"maxPodsCap": 250, "clusterName": "a" * 100},
         {"nodes": {"minSize": 3, "desiredSize": 3, "maxSize": 3}},  # a fixed-size group still rolls (maxSize - 1)
         {"vpcCidr": "10.0.0.0/25", "availabilityZones": ["us-east-1a", "us-east-1b"]},
+        {
+            "additionalPodCidrs": ["100.65.0.0/16"],
+            "podSubnets": {"us-east-1a": "100.65.0.0/17", "us-east-1b": "100.64.64.0/18"},
+        },
     ],
 )
 def test_accepts(overrides: dict[str, Any]) -> None:
@@ -285,6 +330,28 @@ def test_pod_subnet_exactly_full_does_not_warn() -> None:
     raw = {"podCidr": "100.64.0.0/25", "maxPodsCap": 27, "nodes": nodes}
     assert check(raw) == []
     assert check(merge(raw, {"maxPodsCap": 28})) != []
+
+
+def test_warns_about_a_pod_block_without_pod_subnets() -> None:
+    assert check({"additionalPodCidrs": ["100.65.0.0/16"]}) == [
+        "additionalPodCidrs 100.65.0.0/16 holds no pod subnet, so the VPC gets a block nothing uses; place pod subnets"
+        " in it with podSubnets or remove it"
+    ]
+
+
+def test_warns_above_the_default_quota_of_vpc_blocks() -> None:
+    extra = [f"100.{65 + i}.0.0/16" for i in range(4)]
+    warnings = check(
+        {
+            "additionalPodCidrs": extra,
+            "podSubnets": {"us-east-1a": "100.64.0.0/24"}
+            | {zone: f"100.{65 + i}.0.0/24" for i, zone in enumerate(["us-east-1b", "us-east-1c"])},
+        }
+    )
+    assert [w for w in warnings if "quota" in w] == [
+        "vpcCidr, podCidr and additionalPodCidrs make 6 IPv4 CIDR blocks, above the VPC default quota of 5; ask for"
+        " a quota increase (IPv4 CIDR blocks per VPC) before deploying"
+    ]
 
 
 def test_warns_about_a_small_spot_pool() -> None:
@@ -433,6 +500,18 @@ EXISTING_VPC_RULES: list[tuple[str, dict[str, Any], str]] = [
         existing({"serviceCidr": "10.21.0.0/16"}, cidrBlocks=["10.20.0.0/16", "10.21.0.0/16"]),
         "serviceCidr 10.21.0.0/16 overlaps existingVpc.cidrBlocks[1] 10.21.0.0/16",
     ),
+    # additionalPodCidrs against an existing VPC's blocks, like podCidr.
+    (
+        "extra block overlaps a secondary block",
+        existing({"additionalPodCidrs": ["100.65.0.0/16"]}, cidrBlocks=["10.20.0.0/16", "100.65.0.0/17"]),
+        "additionalPodCidrs 100.65.0.0/16 overlaps existingVpc.cidrBlocks[1] 100.65.0.0/17",
+    ),
+    (
+        "extra block restricted by a secondary block",
+        existing({"additionalPodCidrs": ["10.0.0.0/16"]}, cidrBlocks=["10.20.0.0/16", "10.1.0.0/16"]),
+        "additionalPodCidrs 10.0.0.0/16 cannot be added to a VPC whose block 10.1.0.0/16 (existingVpc.cidrBlocks[1])"
+        " is in 10.0.0.0/15",
+    ),
     (
         "unknown key in a node subnet",
         existing(nodeSubnets={"us-east-1a": {"subnetId": "subnet-0a1a2a3a", "routeTableID": "rtb-0a1a2a3a"}}),
@@ -450,6 +529,18 @@ def test_existing_vpc_rule_rejects(raw: dict[str, Any], expected: str) -> None:
     assert expected in message
     assert message.startswith("podnet: ")
     assert "\n" not in message
+
+
+def test_existing_vpc_quota_warning_counts_every_pod_block() -> None:
+    raw = existing(
+        {"additionalPodCidrs": ["100.65.0.0/16", "100.66.0.0/16"]},
+        cidrBlocks=["10.20.0.0/16", "10.21.0.0/16", "10.22.0.0/16"],
+    )
+    assert [w for w in check(raw) if "quota" in w] == [
+        "existingVpc.cidrBlocks: with podCidr and additionalPodCidrs, vpc-0123456789abcdef0 has 6 IPv4 blocks, more"
+        " than the default quota of 5 per VPC; request an increase of 'IPv4 CIDR blocks per VPC' in Service Quotas"
+        " (adjustable up to 50) before deploying"
+    ]
 
 
 def test_existing_vpc_zones_default_to_the_node_subnets() -> None:

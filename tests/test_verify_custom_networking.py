@@ -90,7 +90,19 @@ def test_pod_ip_outside_the_pod_subnet_fails(expected: verify.Expected) -> None:
     checks = all_checks(expected, pods="pods-us-east-1c-on-node-subnet")
     assert failures(checks) == ["pod IP in us-east-1c"]
     (check,) = [c for c in checks if not c.ok]
-    assert check.detail == "10.0.160.77 on 10.0.160.30, want in 100.64.128.0/18 (podCidr 100.64.0.0/16)"
+    assert check.detail == "10.0.160.77 on 10.0.160.30, want in 100.64.128.0/18 (pod CIDR 100.64.0.0/16)"
+
+
+def test_pod_ip_in_an_additional_pod_block_passes() -> None:
+    """A zone whose pod subnet lies in an additionalPodCidrs block, not in podCidr."""
+    document = fixture("expected")
+    document["podCidrs"].append("100.65.0.0/16")
+    document["podSubnets"]["us-east-1a"]["cidr"] = "100.65.0.0/18"
+    pods = fixture("pods")
+    pods["items"][0]["status"]["podIP"] = "100.65.3.4"  # the us-east-1a pod
+    assert failures(verify.check_pod_ips(pods, ZONES, verify.parse_expected(document))) == []
+    document["podCidrs"].remove("100.65.0.0/16")
+    assert failures(verify.check_pod_ips(pods, ZONES, verify.parse_expected(document))) == ["pod IP in us-east-1a"]
 
 
 def test_pod_ip_in_another_zones_pod_subnet_fails(expected: verify.Expected) -> None:

@@ -78,15 +78,16 @@ def check_existing_vpc(config: PodnetConfig) -> None:
 
 
 def existing_vpc_warnings(config: PodnetConfig) -> list[str]:
-    """What deploys only after a quota increase: the block podnet adds beyond the default per-VPC quota."""
+    """What deploys only after a quota increase: the blocks podnet adds beyond the default per-VPC quota."""
     existing = config.existing_vpc
     if existing is None:
         return []
-    blocks = len(existing.cidr_blocks) + 1
+    blocks = len(existing.cidr_blocks) + len(config.pod_cidrs)
     if blocks <= DEFAULT_BLOCKS_PER_VPC:
         return []
+    added = "podCidr and additionalPodCidrs" if config.additional_pod_cidrs else "podCidr"
     return [
-        f"existingVpc.cidrBlocks: with podCidr, {existing.vpc_id} has {blocks} IPv4 blocks, more than the default"
+        f"existingVpc.cidrBlocks: with {added}, {existing.vpc_id} has {blocks} IPv4 blocks, more than the default"
         f" quota of {DEFAULT_BLOCKS_PER_VPC} per VPC; request an increase of 'IPv4 CIDR blocks per VPC' in Service"
         " Quotas (adjustable up to 50) before deploying"
     ]

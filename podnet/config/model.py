@@ -113,7 +113,9 @@ class PodnetConfig(_Settings):
     availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")
     vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/16")
     pod_cidr: IPv4Network = IPv4Network("100.64.0.0/16")
-    #: AZ -> CIDR inside podCidr. None: podCidr is carved into equal blocks, one per AZ.
+    #: More secondary blocks for pods, to grow beyond podCidr; pod subnets go in them through ``podSubnets``.
+    additional_pod_cidrs: tuple[IPv4Network, ...] = ()
+    #: AZ -> CIDR inside podCidr or an additional block. None: podCidr is carved into equal blocks, one per AZ.
     pod_subnets: dict[str, IPv4Network] | None = None
     service_cidr: IPv4Network = IPv4Network("172.20.0.0/16")
     #: None: one NAT gateway per AZ, so an AZ outage does not cut the others' egress.
@@ -149,6 +151,11 @@ class PodnetConfig(_Settings):
             if isinstance(node_subnets, dict):
                 return {**data, "availabilityZones": list(node_subnets)}
         return data
+
+    @property
+    def pod_cidrs(self) -> tuple[IPv4Network, ...]:
+        """Every secondary block podnet associates for pods: podCidr first, then additionalPodCidrs."""
+        return (self.pod_cidr, *self.additional_pod_cidrs)
 
     @property
     def pod_subnet_cidrs(self) -> dict[str, IPv4Network]:

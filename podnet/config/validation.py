@@ -13,7 +13,7 @@ from ipaddress import IPv4Network
 from itertools import combinations
 
 from podnet.config.errors import ConfigError
-from podnet.config.existing_vpc_rules import check_existing_vpc, existing_vpc_warnings
+from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
 from podnet.config.regions import check_region
 from podnet.ipplan.architecture import architecture
@@ -170,14 +170,23 @@ def _check_zones(config: PodnetConfig) -> None:
         )
 
 
+def _pod_blocks(config: PodnetConfig) -> list[tuple[str, IPv4Network]]:
+    """(setting, block) for every secondary block podnet associates for pods."""
+    return [("podCidr", config.pod_cidr), *(("additionalPodCidrs", block) for block in config.additional_pod_cidrs)]
+
+
 def _check_vpc_blocks(config: PodnetConfig) -> None:
-    pod = config.pod_cidr
     blocks = vpc_blocks(config)
+    pods = _pod_blocks(config)
     for vpc in blocks:
         _check_prefix(vpc.setting, vpc.block, VPC_PREFIX_RANGE)
-    _check_prefix("podCidr", pod, VPC_PREFIX_RANGE)
-    checked = [(vpc.setting, vpc.block, "an RFC 1918 block") for vpc in blocks]
-    for setting, block, fix in (*checked, ("podCidr", pod, "a block from 100.64.0.0/10")):
+    for setting, pod in pods:
+        _check_prefix(setting, pod, VPC_PREFIX_RANGE)
+    checked = [
+        *((vpc.setting, vpc.block, "an RFC 1918 block") for vpc in blocks),
+        *((setting, pod, "a block from 100.64.0.0/10") for setting, pod in pods),
+    ]
+    for setting, block, fix in checked:
         for reserved in UNASSIGNABLE:
             if block.overlaps(reserved):
                 raise ConfigError(f"{setting} {block} is in {reserved}, which no VPC can use; use {fix}")
@@ -187,25 +196,30 @@ def _check_vpc_blocks(config: PodnetConfig) -> None:
                 f"{later.setting} {later.block} overlaps {earlier.setting} {earlier.block}, which no VPC has; list"
                 " the VPC's blocks as `aws ec2 describe-vpcs` shows them"
             )
-    for vpc in blocks:
-        if pod.overlaps(vpc.block):
-            raise ConfigError(
-                f"podCidr {pod} overlaps {vpc.setting} {vpc.block}; use a separate block, e.g. from 100.64.0.0/10"
-            )
+    # Each pod block (podCidr, then each of additionalPodCidrs) against the VPC's blocks and the pod blocks before it.
+    taken = [(vpc.setting, vpc.block) for vpc in blocks]
+    for setting, pod in pods:
+        for other_setting, other in taken:
+            if pod.overlaps(other):
+                raise ConfigError(
+                    f"{setting} {pod} overlaps {other_setting} {other}; use a separate block, e.g. from 100.64.0.0/10"
+                )
+        taken.append((setting, pod))
     # Amazon VPC's association restrictions, against every block the VPC has (the TSV in podnet/data/).
     for vpc in blocks:
         rule = next(rule for rule in ASSOCIATION_RULES if vpc.block.subnet_of(rule.primary))
-        for blocked in rule.restricted:
-            if pod.overlaps(blocked):
+        for setting, pod in pods:
+            for blocked in rule.restricted:
+                if pod.overlaps(blocked):
+                    raise ConfigError(
+                        f"{setting} {pod} cannot be added to a VPC whose {vpc.described} is in {rule.name}"
+                        f" (Amazon VPC restricts {blocked} there); use a block from 100.64.0.0/10"
+                    )
+            if vpc.block.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
                 raise ConfigError(
-                    f"podCidr {pod} cannot be added to a VPC whose {vpc.described} is in {rule.name}"
-                    f" (Amazon VPC restricts {blocked} there); use a block from 100.64.0.0/10"
+                    f"{setting} {pod} cannot be added to a VPC whose {vpc.described} is in {TEN_ZERO_SLASH_15}"
+                    f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
                 )
-        if vpc.block.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
-            raise ConfigError(
-                f"podCidr {pod} cannot be added to a VPC whose {vpc.described} is in {TEN_ZERO_SLASH_15}"
-                f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
-            )
 
 
 def _check_service_cidr(config: PodnetConfig) -> None:
@@ -216,7 +230,7 @@ def _check_service_cidr(config: PodnetConfig) -> None:
             " use e.g. 172.20.0.0/16"
         )
     _check_prefix("serviceCidr", service, SERVICE_PREFIX_RANGE)
-    for setting, block in (*((vpc.setting, vpc.block) for vpc in vpc_blocks(config)), ("podCidr", config.pod_cidr)):
+    for setting, block in (*((vpc.setting, vpc.block) for vpc in vpc_blocks(config)), *_pod_blocks(config)):
         if service.overlaps(block):
             raise ConfigError(
                 f"serviceCidr {service} overlaps {setting} {block}; pick a service CIDR outside every VPC block,"
@@ -262,8 +276,9 @@ def _check_pod_subnets(config: PodnetConfig) -> None:
                 " add it there or remove this pod subnet"
             )
         _check_prefix(setting, subnet, VPC_PREFIX_RANGE)
-        if not subnet.subnet_of(config.pod_cidr):
-            raise ConfigError(f"{setting} {subnet} is outside podCidr {config.pod_cidr}; pick a block inside podCidr")
+        if not any(subnet.subnet_of(block) for block in config.pod_cidrs):
+            blocks = " and ".join(f"{name} {block}" for name, block in _pod_blocks(config))
+            raise ConfigError(f"{setting} {subnet} is outside {blocks}; pick a block inside one of them")
     for (zone, subnet), (other_zone, other) in combinations(config.pod_subnets.items(), 2):
         if subnet.overlaps(other):
             raise ConfigError(
@@ -339,11 +354,7 @@ def _check_ip_alarms(config: PodnetConfig) -> None:
 def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
     warnings = existing_vpc_warnings(config)
     # An existing VPC's blocks are not podnet's choice: only podnet's own blocks get this advice.
-    own_blocks = (
-        [("podCidr", config.pod_cidr)]
-        if config.existing_vpc
-        else [("vpcCidr", config.vpc_cidr), ("podCidr", config.pod_cidr)]
-    )
+    own_blocks = _pod_blocks(config) if config.existing_vpc else [("vpcCidr", config.vpc_cidr), *_pod_blocks(config)]
     for setting, block in own_blocks:
         if block.is_global:
             warnings.append(
@@ -351,6 +362,18 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
                 " cannot reach the real owners of those addresses. Prefer a block from 100.64.0.0/10"
             )
     pods = config.pod_subnet_cidrs
+    for setting, block in _pod_blocks(config):
+        if not any(subnet.subnet_of(block) for subnet in pods.values()):
+            warnings.append(
+                f"{setting} {block} holds no pod subnet, so the VPC gets a block nothing uses; place pod subnets in"
+                " it with podSubnets or remove it"
+            )
+    blocks = 1 + len(config.pod_cidrs)
+    if config.existing_vpc is None and blocks > DEFAULT_BLOCKS_PER_VPC:  # existing_vpc_warnings counts its blocks
+        warnings.append(
+            f"vpcCidr, podCidr and additionalPodCidrs make {blocks} IPv4 CIDR blocks, above the VPC default quota of"
+            f" {DEFAULT_BLOCKS_PER_VPC}; ask for a quota increase (IPv4 CIDR blocks per VPC) before deploying"
+        )
     per_node = max(max_pods(limits, config.max_pods_mode) for limits in types)
     for zone, sizes in config.node_group_sizes.items():
         setting = "podCidr" if config.pod_subnets is None else f"podSubnets.{zone}"

@@ -16,14 +16,18 @@ UPSTREAM_ENV: dict[str, str | None] = {
 
 
 def custom_networking_env(*, prefix_delegation: bool) -> dict[str, str]:
-    """The aws-node variables podnet sets: custom networking keyed by AZ, optionally prefix delegation."""
-    env = {
+    """The aws-node variables podnet sets: custom networking keyed by AZ, prefix delegation on or off.
+
+    Every variable podnet manages is set in every mode (the same names, only values differ): on an update the
+    KubernetesPatch handler applies just the new apply patch, so a variable left out would keep the value an
+    earlier deploy gave it (prefix delegation switched off would stay on).
+    """
+    return {
         "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
         "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
+        "ENABLE_PREFIX_DELEGATION": "true" if prefix_delegation else "false",
+        "WARM_PREFIX_TARGET": "1",
     }
-    if prefix_delegation:
-        env |= {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
-    return env
 
 
 def _container_env_patch(env: list[dict[str, str]]) -> dict[str, object]:

@@ -9,6 +9,7 @@ from constructs import Construct, IConstruct
 
 from podnet.charts.aws_auth_chart import AwsAuthChart
 from podnet.config.model import AuthenticationMode
+from podnet.constructs.overwriting_chart import apply_chart
 
 
 class NodeAccess(Construct):
@@ -47,6 +48,7 @@ class NodeAccess(Construct):
         )
         self.grants: list[IConstruct] = [entry]
         if authentication_mode == "API_AND_CONFIG_MAP":
-            # On the cluster, where it has always been: its logical id (and the deployed ConfigMap) stay put.
+            # On the cluster, where it has always been: its logical id (and the deployed ConfigMap) stay put. Applied
+            # with overwrite, so a refactor that changes the logical id does not fail with AlreadyExists.
             aws_auth = AwsAuthChart(charts, "aws-auth", node_role_arn=node_role.role_arn)
-            self.grants.append(cluster.add_cdk8s_chart("AwsAuth", aws_auth))
+            self.grants.append(apply_chart(cluster, "AwsAuth", aws_auth))

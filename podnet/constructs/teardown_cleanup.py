@@ -27,7 +27,8 @@ class TeardownCleanup(Construct):
     cluster's orphaned ``eks-cluster-sg-<cluster>-*`` group (podnet/functions/teardown_cleanup/handler.py).
 
     Its properties name every pod subnet, so it depends on them: CloudFormation deletes it, and runs the cleanup,
-    before the subnets (and after the cluster stack, which imports from this stack). The function may delete
+    before the subnets. The stack makes the EKS cluster and the node groups depend on ``resource``, so the cleanup
+    runs after they are gone. The function may delete
     only ENIs in those subnets that carry the CNI's tag, and only security groups in this VPC tagged with this
     cluster's name; Describe calls have no resource-level permissions in IAM.
     """

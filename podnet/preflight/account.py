@@ -55,7 +55,8 @@ class Target:
     node_zones: tuple[str, ...]
     instance_types: tuple[str, ...]
     nat_gateways: int
-    pod_cidr: IPv4Network
+    #: Setting (``podCidr``, ``additionalPodCidrs[0]``, ...) -> the block podnet associates.
+    pod_blocks: dict[str, IPv4Network]
     existing_vpc: ExistingVpc | None
 
 
@@ -79,7 +80,13 @@ def target_of(config: Any) -> Target:
         node_zones=tuple(config.node_availability_zones),
         instance_types=tuple(config.nodes.instance_types),
         nat_gateways=nat_gateways,
-        pod_cidr=IPv4Network(config.pod_cidr),
+        pod_blocks={
+            "podCidr": IPv4Network(config.pod_cidr),
+            **{
+                f"additionalPodCidrs[{index}]": IPv4Network(block)
+                for index, block in enumerate(getattr(config, "additional_pod_cidrs", ()))
+            },
+        },
         existing_vpc=existing,
     )
 
@@ -190,7 +197,7 @@ def _existing_vpc(target: Target, existing: ExistingVpc, ec2: "EC2Client") -> li
     known = {t["RouteTableId"] for t in tables}
     if set(stated) - known:
         tables += _route_tables(ec2, [{"Name": "route-table-id", "Values": sorted(set(stated) - known)}])
-    return check_existing_vpc(existing, target.pod_cidr, target.region, vpcs, subnets, tables)
+    return check_existing_vpc(existing, target.pod_blocks, target.region, vpcs, subnets, tables)
 
 
 def _route_tables(ec2: "EC2Client", filters: Sequence[Any]) -> list[Any]:

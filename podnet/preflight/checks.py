@@ -140,16 +140,18 @@ def check_elastic_ips(
 
 def check_existing_vpc(
     existing: ExistingVpc,
-    pod_cidr: IPv4Network,
+    pod_blocks: Mapping[str, IPv4Network],
     region: str,
     vpcs: Sequence[Mapping[str, Any]],
     subnets: Sequence[Mapping[str, Any]],
     route_tables: Sequence[Mapping[str, Any]],
 ) -> list[Result]:
-    """The VPC podnet adds ``podCidr`` to is as configured, and AWS will accept the association.
+    """The VPC podnet adds ``podCidr`` (and any ``additionalPodCidrs``) to is as configured, and AWS will accept
+    each association.
 
-    ``vpcs``: DescribeVpcs for the id; ``subnets``: DescribeSubnets for the node subnet ids; ``route_tables``:
-    every route table of the VPC plus the configured ones (DescribeRouteTables).
+    ``pod_blocks``: setting (``podCidr``, ``additionalPodCidrs[0]``, ...) -> block; ``vpcs``: DescribeVpcs for the
+    id; ``subnets``: DescribeSubnets for the node subnet ids; ``route_tables``: every route table of the VPC plus the
+    configured ones (DescribeRouteTables).
     """
     vpc = next((v for v in vpcs if v["VpcId"] == existing.vpc_id), None)
     if vpc is None:
@@ -170,9 +172,9 @@ def check_existing_vpc(
         key=lambda n: (int(n.network_address), n.prefixlen),
     )
     results = [_check_blocks(existing, associated)]
-    results.append(_check_pod_cidr_free(existing.vpc_id, pod_cidr, associated))
+    results += [_check_pod_cidr_free(existing.vpc_id, s, block, associated) for s, block in pod_blocks.items()]
     results += _check_node_subnets(existing, subnets, route_tables)
-    results.append(_check_route_destinations(existing.vpc_id, pod_cidr, route_tables))
+    results += [_check_route_destinations(existing.vpc_id, s, block, route_tables) for s, block in pod_blocks.items()]
     return results
 
 
@@ -187,23 +189,23 @@ def _check_blocks(existing: ExistingVpc, associated: list[IPv4Network]) -> Resul
     )
 
 
-def _check_pod_cidr_free(vpc_id: str, pod_cidr: IPv4Network, associated: list[IPv4Network]) -> Result:
+def _check_pod_cidr_free(vpc_id: str, setting: str, pod_cidr: IPv4Network, associated: list[IPv4Network]) -> Result:
     if pod_cidr in associated:
         return _failed(
             "existing-vpc",
-            "podCidr",
-            f"{pod_cidr} is already associated with {vpc_id}, and podnet associates podCidr itself; choose a block"
+            setting,
+            f"{pod_cidr} is already associated with {vpc_id}, and podnet associates {setting} itself; choose a block"
             " the VPC does not have yet",
         )
     overlapping = [block for block in associated if block.overlaps(pod_cidr)]
     if overlapping:
         return _failed(
             "existing-vpc",
-            "podCidr",
+            setting,
             f"{pod_cidr} overlaps {', '.join(map(str, overlapping))}, already associated with {vpc_id}; choose a"
             " block that overlaps none of the VPC's blocks",
         )
-    return _passed("existing-vpc", "podCidr", f"{pod_cidr} is not associated with {vpc_id} yet")
+    return _passed("existing-vpc", setting, f"{pod_cidr} is not associated with {vpc_id} yet")
 
 
 def _check_node_subnets(
@@ -259,7 +261,9 @@ def _route_table_of(subnet_id: str, vpc_id: str, route_tables: Sequence[Mapping[
     return main
 
 
-def _check_route_destinations(vpc_id: str, pod_cidr: IPv4Network, route_tables: Sequence[Mapping[str, Any]]) -> Result:
+def _check_route_destinations(
+    vpc_id: str, setting: str, pod_cidr: IPv4Network, route_tables: Sequence[Mapping[str, Any]]
+) -> Result:
     """AWS refuses to associate a block that equals or contains a route destination of the VPC's route tables
     (Amazon VPC user guide, "VPC CIDR blocks": with a route to 10.0.0.0/24, 10.0.0.0/24 and larger blocks that
     contain it cannot be associated; 10.0.0.0/25 can)."""
@@ -278,12 +282,12 @@ def _check_route_destinations(vpc_id: str, pod_cidr: IPv4Network, route_tables: 
     if blocking:
         return _failed(
             "existing-vpc",
-            "podCidr",
+            setting,
             f"{pod_cidr} contains the route destination(s) {'; '.join(blocking)}, and AWS cannot associate a block"
-            " that equals or contains a route destination; choose a podCidr that contains none (a smaller or"
-            " different block)",
+            f" that equals or contains a route destination; choose for {setting} a block that contains none"
+            " (a smaller or different one)",
         )
-    return _passed("existing-vpc", "podCidr", f"no route destination in {vpc_id} blocks associating {pod_cidr}")
+    return _passed("existing-vpc", setting, f"no route destination in {vpc_id} blocks associating {pod_cidr}")
 
 
 def _passed(check: str, setting: str, message: str) -> Result:

@@ -1,11 +1,12 @@
-"""ClusterStack: the EKS control plane, custom networking, and the spot nodes that join only after it."""
+"""ClusterStack: the EKS control plane, custom networking (pod CIDR and subnets included), and the spot nodes that
+join only after it."""
 
 import hashlib
 import json
 from typing import Any
 
 import cdk8s
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import Aspects, CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
@@ -17,12 +18,17 @@ from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
 from podnet.constructs.aws_node_pod_identity import AwsNodePodIdentity
 from podnet.constructs.cluster_autoscaler import ClusterAutoscaler
+from podnet.constructs.existing_vpc import ExistingVpc
+from podnet.constructs.kubectl_log_groups_first import KubectlLogGroupsFirst
 from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.constructs.node_access import NodeAccess
 from podnet.constructs.node_launch_template import NodeLaunchTemplate
 from podnet.constructs.node_termination_handler import NodeTerminationHandler
+from podnet.constructs.overwriting_chart import apply_chart
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
+from podnet.constructs.pod_subnets import PodSubnets
 from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
+from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
@@ -48,17 +54,25 @@ class ClusterStack(Stack):
     """EKS (native AWS::EKS::Cluster) whose nodes start only once aws-node, ENIConfigs and their access are in."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: PodnetConfig, network: NetworkStack, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PodnetConfig,
+        network: NetworkStack | None,
+        **kwargs: Any,
     ) -> None:
+        """``network``: the stack of the VPC podnet builds; None with ``existingVpc``, imported here by literal ids."""
         super().__init__(scope, construct_id, **kwargs)
         node_zones = config.node_availability_zones
-        control_plane_subnets = list(network.node_subnets.values())
+        vpc, self.node_subnets = self._vpc(config, network)
+        control_plane_subnets = list(self.node_subnets.values())
         self.cluster = eks.Cluster(
             self,
             "Cluster",
             cluster_name=config.cluster_name,
             version=eks.KubernetesVersion.of(config.kubernetes_version),
-            vpc=network.vpc,
+            vpc=vpc,
             vpc_subnets=[ec2.SubnetSelection(subnets=control_plane_subnets)],
             default_capacity=0,
             default_capacity_type=eks.DefaultCapacityType.NODEGROUP,
@@ -78,6 +92,7 @@ class ClusterStack(Stack):
         )
         self._acknowledge_eks_findings()
         LogEncryptionKey.of(self).encrypt_log_groups(self.cluster.node.find_child("KubectlProvider"))
+        Aspects.of(self).add(KubectlLogGroupsFirst(self.cluster.node.find_child("KubectlProvider")))
         for index, role_arn in enumerate(config.admin_role_arns):
             self.cluster.grant_access(
                 f"Admin{index}",
@@ -90,9 +105,29 @@ class ClusterStack(Stack):
             )
 
         cluster_security_group = self.cluster.cluster_security_group
-        pod_subnets = network.pod_subnets.subnets
+        self.pod_subnets = PodSubnets(
+            self,
+            "PodSubnets",
+            vpc=vpc,
+            pod_cidrs=config.pod_cidrs,
+            subnet_cidrs=config.pod_subnet_cidrs,
+            node_subnets=self.node_subnets,
+            cluster_name=config.cluster_name,
+        )
+        pod_subnets = self.pod_subnets.subnets
+        teardown = TeardownCleanup(
+            self,
+            "TeardownCleanup",
+            vpc=vpc,
+            pod_subnets=list(pod_subnets.values()),
+            cluster_name=config.cluster_name,
+        )
+        # On delete, CloudFormation removes the cluster and the nodes first, then runs the cleanup (which depends on
+        # the pod subnets), then deletes the pod subnets and the CIDR associations.
+        self._cfn_cluster().node.add_dependency(teardown.resource)
         charts = cdk8s.App()
-        eni_configs = self.cluster.add_cdk8s_chart(
+        eni_configs = apply_chart(
+            self.cluster,
             "EniConfigs",
             EniConfigChart(
                 charts,
@@ -138,7 +173,7 @@ class ClusterStack(Stack):
                 vpc=self.cluster.vpc,
                 cluster_name=config.cluster_name,
                 zone=zone,
-                subnet=network.node_subnets[zone],
+                subnet=self.node_subnets[zone],
                 launch_template=self.node_template.launch_template,
                 instance_types=config.nodes.instance_types,
                 sizes=sizes,
@@ -153,6 +188,7 @@ class ClusterStack(Stack):
             group.auto_scaling_group.node.add_dependency(
                 aws_node.patch, eni_configs, *node_access.grants, aws_node_identity.association, aws_node_identity.agent
             )
+            group.auto_scaling_group.node.add_dependency(teardown.resource)
             self.termination_handler.manage(group.auto_scaling_group)
         if config.nodes.autoscaler:
             ClusterAutoscaler(
@@ -188,21 +224,37 @@ class ClusterStack(Stack):
                 value=pod_subnets[zone].attr_subnet_id,
                 description=f"Pod subnet of {zone}",
             )
-        #: What scripts/verify_custom_networking.py expects: podCidr and, per zone, the pod subnet id and CIDR.
+        #: The deployed pod network: what scripts/verify_custom_networking.py checks a cluster against, and what
+        #: ``podnet plan --deployed`` compares a changed configuration with.
         self.custom_networking = CfnOutput(
             self,
             "CustomNetworking",
             value=self.to_json_string(
                 {
+                    "availabilityZones": list(config.availability_zones),
                     "podCidr": str(config.pod_cidr),
+                    "podCidrs": [str(block) for block in config.pod_cidrs],
                     "podSubnets": {
                         zone: {"subnetId": pod_subnets[zone].attr_subnet_id, "cidr": str(config.pod_subnet_cidrs[zone])}
                         for zone in node_zones
                     },
                 }
             ),
-            description="Expected pod subnets, for scripts/verify_custom_networking.py",
+            description="Deployed pod network, for scripts/verify_custom_networking.py and podnet plan --deployed",
         )
+
+    def _vpc(self, config: PodnetConfig, network: NetworkStack | None) -> tuple[ec2.IVpc, dict[str, ec2.ISubnet]]:
+        """The VPC and its node subnets (AZ name -> subnet): the network stack's, or the existing VPC's."""
+        if network is not None:
+            return network.vpc, network.node_subnets
+        assert config.existing_vpc is not None, "without existingVpc, podnet builds the VPC in a network stack"
+        existing = ExistingVpc(self, "ExistingVpc", existing=config.existing_vpc)
+        return existing.vpc, existing.node_subnets
+
+    def _cfn_cluster(self) -> eks.CfnCluster:
+        cfn_cluster = self.cluster.node.default_child
+        assert isinstance(cfn_cluster, eks.CfnCluster)
+        return cfn_cluster
 
     def _acknowledge_eks_findings(self) -> None:
         """Accept what AWS itself requires of an EKS cluster and what aws-cdk-lib generates for kubectl."""

@@ -1,4 +1,4 @@
-"""One podnet deployment: the network stack and the cluster stack that builds on it."""
+"""One podnet deployment: the network stack (unless the VPC exists already) and the cluster stack."""
 
 from dataclasses import dataclass
 
@@ -12,15 +12,24 @@ from podnet.stacks.network_stack import NetworkStack
 
 @dataclass(frozen=True)
 class Deployment:
-    network: NetworkStack
+    #: None with ``existingVpc``: podnet creates everything it adds to that VPC in the cluster stack.
+    network: NetworkStack | None
     cluster: ClusterStack
 
 
 def add_podnet_stacks(scope: Construct, config: PodnetConfig) -> Deployment:
-    """Add both stacks to an App or Stage; explicit region and AZs, so synth needs no AWS lookups."""
+    """Add the stacks to an App or Stage; explicit region and AZs, so synth needs no AWS lookups.
+
+    With ``existingVpc`` there is no network stack: it would hold nothing (the pod network lives in the cluster
+    stack), and CloudFormation refuses a template without resources.
+    """
     env = Environment(account=config.account, region=config.region)
     name = config.cluster_name
-    network = NetworkStack(scope, f"{name}-network", config=config, env=env, description=f"podnet {name}: VPC")
+    network = (
+        NetworkStack(scope, f"{name}-network", config=config, env=env, description=f"podnet {name}: VPC")
+        if config.existing_vpc is None
+        else None
+    )
     cluster = ClusterStack(
         scope, f"{name}-cluster", config=config, network=network, env=env, description=f"podnet {name}: EKS"
     )

@@ -1,4 +1,6 @@
-"""NetworkStack: the VPC (primary CIDR for nodes and control plane) and the secondary CIDR for pods."""
+"""NetworkStack: the VPC podnet builds (primary CIDR for nodes and control plane). The pod CIDR and subnets live in
+the cluster stack, next to the ENIConfigs and nodes that use them (see PodSubnets); with ``existingVpc`` there is no
+network stack at all (see ClusterStack)."""
 
 from typing import Any
 
@@ -8,46 +10,22 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from podnet.config.model import PodnetConfig
-from podnet.constructs.existing_vpc import ExistingVpc
 from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.constructs.planned_ip_addresses import PlannedIpAddresses
-from podnet.constructs.pod_subnets import PodSubnets
-from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.ipplan.carving import carve_node_subnets
 from podnet.nag import acknowledge
 
 
 class NetworkStack(Stack):
-    """The VPC and its node subnets (built here, or an existing VPC's), the secondary CIDR and the pod subnets."""
+    """VPC with public subnets (NAT, internet-facing load balancers) and private node subnets."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: PodnetConfig, **kwargs: Any) -> None:
         self._zones = list(config.availability_zones)
         super().__init__(scope, construct_id, **kwargs)
-        # Both modes give the same two things, so the ClusterStack does not know which one it got.
         self.vpc: ec2.IVpc
         #: AZ name -> private node subnet.
         self.node_subnets: dict[str, ec2.ISubnet]
-        if config.existing_vpc is None:
-            self.vpc, self.node_subnets = self._new_vpc(config)
-        else:
-            existing = ExistingVpc(self, "ExistingVpc", existing=config.existing_vpc)
-            self.vpc, self.node_subnets = existing.vpc, existing.node_subnets
-        self.pod_subnets = PodSubnets(
-            self,
-            "PodSubnets",
-            vpc=self.vpc,
-            pod_cidr=config.pod_cidr,
-            subnet_cidrs=config.pod_subnet_cidrs,
-            node_subnets=self.node_subnets,
-            cluster_name=config.cluster_name,
-        )
-        TeardownCleanup(
-            self,
-            "TeardownCleanup",
-            vpc=self.vpc,
-            pod_subnets=list(self.pod_subnets.subnets.values()),
-            cluster_name=config.cluster_name,
-        )
+        self.vpc, self.node_subnets = self._new_vpc(config)
         acknowledge(
             self,
             "availabilityZones are explicit settings so synth needs no AWS lookup; validation checks them against"
@@ -85,6 +63,11 @@ class NetworkStack(Stack):
             Tags.of(subnet).add("kubernetes.io/role/elb", "1")
         for subnet in vpc.private_subnets:
             Tags.of(subnet).add("kubernetes.io/role/internal-elb", "1")
+        # The cluster stack's pod subnets use their zone's node route table. Export every zone's, whichever zones
+        # have pod subnets: giving a zone a pod subnet or taking it away must not add or remove an export
+        # (CloudFormation refuses to delete an export the not-yet-updated cluster stack still imports).
+        for subnet in vpc.private_subnets:
+            self.export_value(subnet.route_table.route_table_id)
         return vpc, {subnet.availability_zone: subnet for subnet in vpc.private_subnets}
 
     @property

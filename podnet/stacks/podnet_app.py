@@ -50,8 +50,9 @@ def _relative_to_repo(config_file: str, repo_root: Path) -> str:
 
 
 def build_app(app: App, app_config: AppConfig) -> None:
-    """Without ``environments`` the stacks sit on the App (``podnet-network``, ``podnet-cluster``); with them each
-    environment is a Stage (``cdk deploy 'dev/*'``); with ``pipeline`` only the pipeline stack is deployed by hand."""
+    """Without ``environments`` the stacks sit on the App (``podnet-network``, none with ``existingVpc``, and
+    ``podnet-cluster``); with them each environment is a Stage (``cdk deploy 'dev/*'``); with ``pipeline`` only the
+    pipeline stack is deployed by hand."""
     config = app_config.base
     # Pipeline and Stage modules are imported only when used: CodeBuild, CodePipeline and CDK Pipelines are large
     # modules, and loading them would slow down every default synth.

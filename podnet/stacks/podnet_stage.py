@@ -11,7 +11,7 @@ from podnet.stacks.deployment import add_podnet_stacks
 
 
 class PodnetStage(Stage):
-    """Both podnet stacks of one environment; the stage name prefixes their stack names (``dev-podnet-network``).
+    """The podnet stacks of one environment; the stage name prefixes their stack names (``dev-podnet-network``).
 
     With ``pipeline_account``, the cluster stack also gets the in-VPC custom-networking check that the pipeline
     runs after deploying this stage.
@@ -34,12 +34,11 @@ class PodnetStage(Stage):
             if config.account is None:
                 raise ValueError(f"stage {construct_id}: a pipeline deploys to explicit accounts; set account")
             trigger_role_name, step_role_name = verifier_role_names(config.account, config.region, config.cluster_name)
-            network = self.deployment.network
             self.verifier = CustomNetworkingVerifier(
                 self.deployment.cluster,
                 "CustomNetworkingVerifier",
                 cluster=self.deployment.cluster.cluster,
-                subnets=[network.node_subnets[zone] for zone in config.node_availability_zones],
+                subnets=[self.deployment.cluster.node_subnets[zone] for zone in config.node_availability_zones],
                 expected=self.deployment.cluster.custom_networking.value,
                 pipeline_account=pipeline_account,
                 trigger_role_name=trigger_role_name,

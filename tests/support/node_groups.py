@@ -8,7 +8,7 @@ from tests.support.synth import Synthesized
 def subnet_zone(app: Synthesized, subnet: dict[str, Any]) -> str:
     """The AZ of a subnet the cluster stack imports from the network stack."""
     export = subnet["Fn::ImportValue"]
-    network = app.network
+    network = app.template("network")
     (output,) = [o for o in network["Outputs"].values() if o.get("Export", {}).get("Name") == export]
     zone: str = network["Resources"][output["Value"]["Ref"]]["Properties"]["AvailabilityZone"]
     return zone

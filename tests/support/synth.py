@@ -28,15 +28,21 @@ class Synthesized:
     """The templates of one synthesized podnet app, keyed by stack role."""
 
     config: PodnetConfig
-    network: dict[str, Any]
+    #: None with ``existingVpc``: the app has no network stack then.
+    network: dict[str, Any] | None
     cluster: dict[str, Any]
     #: The CDK policy-validation report (cdk-nag's findings and acknowledgements).
     validation_report: dict[str, Any]
 
+    def template(self, stack: str) -> dict[str, Any]:
+        """The template of ``stack`` ("network" or "cluster"), which must exist."""
+        template: dict[str, Any] | None = getattr(self, stack)
+        assert template is not None, f"{self.config.cluster_name} has no {stack} stack"
+        return template
+
     def resources(self, stack: str, resource_type: str) -> dict[str, dict[str, Any]]:
         """Logical id -> resource, for one CloudFormation type in ``stack`` ("network" or "cluster")."""
-        template: dict[str, Any] = getattr(self, stack)
-        return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+        return {lid: r for lid, r in self.template(stack)["Resources"].items() if r["Type"] == resource_type}
 
     def kubernetes_manifest(self, construct: str) -> list[dict[str, Any]]:
         """The objects of the cluster's KubernetesManifest ``construct`` (e.g. "EniConfigs"), tokens as ``<...>``."""
@@ -110,9 +116,12 @@ def synthesize_json(config_json: str) -> Synthesized:
     app = _test_app(outdir)
     build_app(app, AppConfig(base=config, environments={config.cluster_name: config}, warnings=[]))
     assembly = app.synth()
+    stacks = {stack.stack_name: stack.template for stack in assembly.stacks}
+    network = stacks.get(f"{config.cluster_name}-network")
+    assert (network is None) == (config.existing_vpc is not None), "a network stack exactly without existingVpc"
     return Synthesized(
         config=config,
-        network=assembly.get_stack_by_name(f"{config.cluster_name}-network").template,
+        network=network,
         cluster=assembly.get_stack_by_name(f"{config.cluster_name}-cluster").template,
         validation_report=_validation_report(outdir),
     )
@@ -146,9 +155,11 @@ def synthesize_pipeline(config_file: str) -> SynthesizedPipeline:
         stage = pipeline_stack.node.find_child(name)
         assert isinstance(stage, PodnetStage)
         stage_assembly = stage.synth()
+        stacks = {"network": stage.deployment.network, "cluster": stage.deployment.cluster}
         stages[name] = {
-            role: stage_assembly.get_stack_by_name(getattr(stage.deployment, role).stack_name).template
-            for role in ("network", "cluster")
+            role: stage_assembly.get_stack_by_name(stack.stack_name).template
+            for role, stack in stacks.items()
+            if stack is not None
         }
     return SynthesizedPipeline(
         pipeline=assembly.get_stack_by_name(f"{app_config.base.cluster_name}-pipeline").template,

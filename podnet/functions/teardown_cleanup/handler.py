@@ -1,8 +1,9 @@
 """Delete-time cleanup of what the VPC CNI and EKS leave in a podnet VPC, so that ``cdk destroy`` can finish.
 
-The onEvent handler of the network stack's ``Custom::PodnetTeardownCleanup`` (aws_cdk.custom_resources.Provider).
-The custom resource depends on every pod subnet, so CloudFormation deletes it, and runs this, after the cluster
-stack is gone and before the pod subnets, the CIDR association and the VPC. Create and Update do nothing.
+The onEvent handler of the cluster stack's ``Custom::PodnetTeardownCleanup`` (aws_cdk.custom_resources.Provider).
+The custom resource depends on every pod subnet, and the EKS cluster and the node groups depend on it, so
+CloudFormation deletes it, and runs this, after the cluster and the nodes are gone and before the pod subnets, the
+CIDR associations and the VPC. Create and Update do nothing.
 
 On Delete it removes, and nothing else:
 
