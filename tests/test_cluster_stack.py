@@ -51,7 +51,7 @@ def test_control_plane_defaults_are_secure(default_app: Synthesized) -> None:
     }
     (encryption,) = cluster["EncryptionConfig"]
     assert encryption["Resources"] == ["secrets"]
-    (key_id,) = default_app.resources("cluster", "AWS::KMS::Key")
+    (key_id,) = [lid for lid in default_app.resources("cluster", "AWS::KMS::Key") if lid.startswith("SecretsKey")]
     assert encryption["Provider"]["KeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
     assert cluster["KubernetesNetworkConfig"]["ServiceIpv4Cidr"] == "172.20.0.0/16"
 
