@@ -23,6 +23,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml tools.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r tools.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q podnet
 	touch $@
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
