@@ -12,6 +12,7 @@ from tests.support.synth import Synthesized, SynthesizedPipeline
 
 
 def _log_key(template: dict[str, Any]) -> str:
+    key_id: str
     (key_id,) = [
         lid
         for lid, r in template["Resources"].items()
