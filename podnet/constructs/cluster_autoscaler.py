@@ -6,7 +6,7 @@ carry what podnet knows and CA cannot: the pods a node really holds with custom 
 """
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from aws_cdk import Tags
 from aws_cdk import aws_eks_v2 as eks
@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from podnet.constructs.packaged_helm_chart import PackagedHelmChart
+from podnet.constructs.pod_identity_service_account import pod_identity_service_account
 from podnet.constructs.spot_node_group import SpotNodeGroup
 from podnet.nag import acknowledge, iam5
 
@@ -92,15 +93,7 @@ class ClusterAutoscaler(Construct):
             for key, value in tags.items():
                 Tags.of(group.auto_scaling_group).add(key, value, apply_to_launched_instances=False)
 
-        self.service_account = eks.ServiceAccount(
-            self,
-            "ServiceAccount",
-            # jsii's Python typing of Cluster lacks ICluster.kubectl_provider_options; the object has it.
-            cluster=cast(eks.ICluster, cluster),
-            name=NAME,
-            namespace=NAMESPACE,
-            identity_type=eks.IdentityType.POD_IDENTITY,
-        )
+        self.service_account = pod_identity_service_account(self, cluster=cluster, name=NAME, namespace=NAMESPACE)
         self.service_account.add_to_principal_policy(
             iam.PolicyStatement(actions=list(DESCRIBE_ACTIONS), resources=["*"])
         )

@@ -5,7 +5,7 @@ The chart is the upstream package committed under podnet/data/helm/ (see SOURCES
 NTH gets its AWS permissions through EKS Pod Identity, on its own service account.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from aws_cdk import Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
@@ -19,6 +19,7 @@ from podnet.constructs.node_drain_timing import (
     NODE_DRAIN_TIMEOUT_SECONDS,
 )
 from podnet.constructs.packaged_helm_chart import PackagedHelmChart
+from podnet.constructs.pod_identity_service_account import pod_identity_service_account
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.nag import acknowledge, as_written, iam5
 
@@ -70,14 +71,8 @@ class NodeTerminationHandler(Construct):
         super().__init__(scope, construct_id)
         self.events = events
         # Creates the Pod Identity association and, once per cluster, the eks-pod-identity-agent add-on.
-        self.service_account = eks.ServiceAccount(
-            self,
-            "ServiceAccount",
-            # jsii's Python typing of Cluster lacks ICluster.kubectl_provider_options; the object has it.
-            cluster=cast(eks.ICluster, cluster),
-            name=SERVICE_ACCOUNT,
-            namespace=NAMESPACE,
-            identity_type=eks.IdentityType.POD_IDENTITY,
+        self.service_account = pod_identity_service_account(
+            self, cluster=cluster, name=SERVICE_ACCOUNT, namespace=NAMESPACE
         )
         self.service_account.add_to_principal_policy(
             iam.PolicyStatement(actions=["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources=[events.queue.queue_arn])
