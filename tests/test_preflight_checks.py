@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
+from podnet.config.model import ExistingSubnet, ExistingVpcConfig
 from podnet.preflight.checks import (
-    ExistingVpc,
-    NodeSubnet,
     check_elastic_ips,
     check_existing_vpc,
     check_instance_types,
@@ -102,10 +101,13 @@ def test_elastic_ips_skipped_with_a_note_when_the_quota_api_does_not_answer() ->
 
 
 VPC_ID = "vpc-0a"
-EXISTING = ExistingVpc(
+EXISTING = ExistingVpcConfig(
     vpc_id=VPC_ID,
     cidr_blocks=(IPv4Network("10.0.0.0/16"),),
-    node_subnets={"us-east-1a": NodeSubnet("subnet-a", "rtb-a"), "us-east-1b": NodeSubnet("subnet-b", "rtb-main")},
+    node_subnets={
+        "us-east-1a": ExistingSubnet(subnet_id="subnet-a", route_table_id="rtb-a"),
+        "us-east-1b": ExistingSubnet(subnet_id="subnet-b", route_table_id="rtb-main"),
+    },
 )
 VPCS = [
     {
@@ -172,13 +174,13 @@ def test_a_route_destination_inside_pod_cidr_blocks_the_association(route: dict[
 
 
 def test_existing_vpc_problems_each_name_the_setting_and_the_fix() -> None:
-    wrong = ExistingVpc(
+    wrong = ExistingVpcConfig(
         vpc_id=VPC_ID,
         cidr_blocks=(IPv4Network("10.0.0.0/16"), IPv4Network("100.64.0.0/16")),
         node_subnets={
-            "us-east-1a": NodeSubnet("subnet-b", "rtb-a"),
-            "us-east-1b": NodeSubnet("subnet-b", "rtb-a"),
-            "us-east-1c": NodeSubnet("subnet-gone", "rtb-a"),
+            "us-east-1a": ExistingSubnet(subnet_id="subnet-b", route_table_id="rtb-a"),
+            "us-east-1b": ExistingSubnet(subnet_id="subnet-b", route_table_id="rtb-a"),
+            "us-east-1c": ExistingSubnet(subnet_id="subnet-gone", route_table_id="rtb-a"),
         },
     )
     results = check_existing_vpc(wrong, {"podCidr": IPv4Network("10.0.0.0/16")}, "us-east-1", VPCS, SUBNETS, _tables())

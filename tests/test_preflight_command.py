@@ -9,7 +9,6 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -18,6 +17,8 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from podnet.config.loading import parse_config
+from podnet.config.model import PodnetConfig
 from podnet.preflight.account import run_checks, target_of
 from tests.support import REPO_ROOT
 
@@ -192,7 +193,7 @@ def test_the_command_loads_neither_the_cdk_nor_boto3_until_preflight_runs(endpoi
     assert done.stdout.splitlines()[-1] == "False 0 False", done.stderr
 
 
-# In-process: the account reader with a stubbed Service Quotas answer, and existingVpc from a stand-in config.
+# In-process: the account reader with a stubbed Service Quotas answer, and existingVpc settings.
 
 
 @pytest.fixture
@@ -205,18 +206,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
         yield boto3.Session(region_name=REGION)
 
 
-def _config(**overrides: Any) -> SimpleNamespace:
-    """What target_of reads of a PodnetConfig, as a stand-in (this branch's model has no existingVpc yet)."""
-    values: dict[str, Any] = {
+def _config(**overrides: Any) -> PodnetConfig:
+    """A configuration as app.py and the CLI parse it (two zones, one instance type)."""
+    raw: dict[str, Any] = {
         "region": REGION,
-        "account": None,
-        "availability_zones": ("us-east-1a", "us-east-1b"),
-        "node_availability_zones": ("us-east-1a", "us-east-1b"),
-        "nat_gateways": None,
-        "nodes": SimpleNamespace(instance_types=("m5.large",)),
-        "pod_cidr": "100.64.0.0/16",
+        "availabilityZones": ["us-east-1a", "us-east-1b"],
+        "nodes": {"instanceTypes": ["m5.large"]},
     }
-    return SimpleNamespace(**(values | overrides))
+    return parse_config(raw | overrides)
 
 
 class QuotaSession:
@@ -254,7 +251,7 @@ def test_elastic_ips_in_use_leave_too_few_for_the_nat_gateways(aws: boto3.Sessio
     (eip,) = [r for r in results if r.check == "elastic-ips"]
     assert (eip.status, eip.setting) == ("fail", "natGateways")
     assert "2 NAT gateways need 2 Elastic IPs but only 1 of the region's 5 are free (4 in use)" in eip.message
-    _, results = run_checks(target_of(_config(nat_gateways=1)), QuotaSession(aws, 5.0))  # type: ignore[arg-type]
+    _, results = run_checks(target_of(_config(natGateways=1)), QuotaSession(aws, 5.0))  # type: ignore[arg-type]
     assert [r.status for r in results if r.check == "elastic-ips"] == ["pass"]
 
 
@@ -269,21 +266,17 @@ def _existing_vpc_account(ec2: Any) -> dict[str, Any]:
     return {"vpcId": vpc, "cidrBlocks": ["10.0.0.0/16"], "nodeSubnets": nodes}
 
 
-@pytest.mark.parametrize("form", ["mapping", "model"])
-def test_existing_vpc_checks_read_the_vpc_its_subnets_and_routes(aws: boto3.Session, form: str) -> None:
+def _existing_vpc_config(settings: dict[str, Any], **overrides: Any) -> PodnetConfig:
+    """existingVpc mode: the zones are those of nodeSubnets, as the configuration defaults them."""
+    return parse_config(
+        {"region": REGION, "nodes": {"instanceTypes": ["m5.large"]}, "existingVpc": settings, **overrides}
+    )
+
+
+def test_existing_vpc_checks_read_the_vpc_its_subnets_and_routes(aws: boto3.Session) -> None:
     ec2 = aws.client("ec2")
     settings = _existing_vpc_account(ec2)
-    existing: Any = settings
-    if form == "model":  # attribute access, as a pydantic model of existingVpc would offer
-        existing = SimpleNamespace(
-            vpc_id=settings["vpcId"],
-            cidr_blocks=settings["cidrBlocks"],
-            node_subnets={
-                zone: SimpleNamespace(subnet_id=node["subnetId"], route_table_id=node["routeTableId"])
-                for zone, node in settings["nodeSubnets"].items()
-            },
-        )
-    config = _config(existing_vpc=existing)
+    config = _existing_vpc_config(settings)
     _, results = run_checks(target_of(config), aws)
     vpc_results = [r for r in results if r.check == "existing-vpc"]
     assert [r.status for r in vpc_results] == ["pass"] * 5, [r.message for r in vpc_results]
@@ -304,7 +297,7 @@ def test_existing_vpc_checks_read_the_vpc_its_subnets_and_routes(aws: boto3.Sess
 def test_additional_pod_cidrs_are_checked_against_the_existing_vpc(aws: boto3.Session) -> None:
     ec2 = aws.client("ec2")
     settings = _existing_vpc_account(ec2)
-    config = _config(existing_vpc=settings, additional_pod_cidrs=("100.96.0.0/16", "100.97.0.0/16"))
+    config = _existing_vpc_config(settings, additionalPodCidrs=["100.96.0.0/16", "100.97.0.0/16"])
     _, results = run_checks(target_of(config), aws)
     # The blocks, each pod block free, two node subnets, no route destination inside any pod block.
     assert [r.status for r in results if r.check == "existing-vpc"] == ["pass"] * (1 + 3 + 2 + 3)
@@ -316,7 +309,15 @@ def test_additional_pod_cidrs_are_checked_against_the_existing_vpc(aws: boto3.Se
 
 
 def test_a_missing_existing_vpc_fails_on_its_id(aws: boto3.Session) -> None:
-    config = _config(existing_vpc={"vpcId": "vpc-0123456789abcdef0", "cidrBlocks": ["10.0.0.0/16"], "nodeSubnets": {}})
+    settings = {
+        "vpcId": "vpc-0123456789abcdef0",
+        "cidrBlocks": ["10.0.0.0/16"],
+        "nodeSubnets": {
+            "us-east-1a": {"subnetId": "subnet-0a", "routeTableId": "rtb-0a"},
+            "us-east-1b": {"subnetId": "subnet-0b", "routeTableId": "rtb-0b"},
+        },
+    }
+    config = _existing_vpc_config(settings)
     _, results = run_checks(target_of(config), aws)
     (missing,) = [r for r in results if r.check == "existing-vpc"]
     assert (missing.status, missing.setting) == ("fail", "existingVpc.vpcId")

@@ -4,15 +4,14 @@ Errors that mean "could not check" (no credentials, access denied, no connection
 saying what to do; any other API answer is data for the checks.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Any
 
+from podnet.config.model import ExistingVpcConfig, PodnetConfig
 from podnet.preflight.checks import (
     ELASTIC_IP_QUOTA,
-    ExistingVpc,
-    NodeSubnet,
     Result,
     check_elastic_ips,
     check_existing_vpc,
@@ -57,13 +56,12 @@ class Target:
     nat_gateways: int
     #: Setting (``podCidr``, ``additionalPodCidrs[0]``, ...) -> the block podnet associates.
     pod_blocks: dict[str, IPv4Network]
-    existing_vpc: ExistingVpc | None
+    existing_vpc: ExistingVpcConfig | None
 
 
-def target_of(config: Any) -> Target:
-    """The values of a PodnetConfig the checks need. ``existingVpc`` is read defensively: the configuration may
-    not have it (older model) or may hold it as a model or a plain mapping."""
-    existing = existing_vpc_of(config)
+def target_of(config: PodnetConfig) -> Target:
+    """The values of a configuration the checks need."""
+    existing = config.existing_vpc
     zones = tuple(config.availability_zones)
     if existing is not None:
         zones += tuple(zone for zone in existing.node_subnets if zone not in zones)
@@ -84,37 +82,11 @@ def target_of(config: Any) -> Target:
             "podCidr": IPv4Network(config.pod_cidr),
             **{
                 f"additionalPodCidrs[{index}]": IPv4Network(block)
-                for index, block in enumerate(getattr(config, "additional_pod_cidrs", ()))
+                for index, block in enumerate(config.additional_pod_cidrs)
             },
         },
         existing_vpc=existing,
     )
-
-
-def existing_vpc_of(config: Any) -> ExistingVpc | None:
-    raw = getattr(config, "existing_vpc", None)
-    if raw is None and isinstance(config, Mapping):
-        raw = config.get("existingVpc")
-    if raw is None:
-        return None
-    node_subnets = _field(raw, "node_subnets", "nodeSubnets") or {}
-    return ExistingVpc(
-        vpc_id=str(_field(raw, "vpc_id", "vpcId")),
-        cidr_blocks=tuple(IPv4Network(block) for block in _field(raw, "cidr_blocks", "cidrBlocks") or ()),
-        node_subnets={
-            str(zone): NodeSubnet(
-                subnet_id=str(_field(node, "subnet_id", "subnetId")),
-                route_table_id=str(_field(node, "route_table_id", "routeTableId")),
-            )
-            for zone, node in node_subnets.items()
-        },
-    )
-
-
-def _field(value: Any, attribute: str, key: str) -> Any:
-    if isinstance(value, Mapping):
-        return value.get(key, value.get(attribute))
-    return getattr(value, attribute, None)
 
 
 def run_checks(target: Target, session: "Session") -> tuple[str, list[Result]]:
@@ -188,7 +160,7 @@ def _elastic_ips(target: Target, session: "Session", ec2: "EC2Client") -> Result
     return check_elastic_ips(target.nat_gateways, quota, addresses, "no value")
 
 
-def _existing_vpc(target: Target, existing: ExistingVpc, ec2: "EC2Client") -> list[Result]:
+def _existing_vpc(target: Target, existing: ExistingVpcConfig, ec2: "EC2Client") -> list[Result]:
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [existing.vpc_id]}])["Vpcs"]
     subnet_ids = [node.subnet_id for node in existing.node_subnets.values()]
     subnets = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": subnet_ids}])["Subnets"]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network
 from typing import Any, Literal
 
+from podnet.config.model import ExistingVpcConfig
+
 #: Zone ids EKS does not accept for control-plane subnets (EKS user guide, network-reqs: "Subnet requirements").
 #: Zone *names* map to different ids in every account, so only DescribeAvailabilityZones can tell.
 EKS_REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
@@ -28,22 +30,6 @@ class Result:
 
     def to_json(self) -> dict[str, str]:
         return {"check": self.check, "setting": self.setting, "status": self.status, "message": self.message}
-
-
-@dataclass(frozen=True)
-class NodeSubnet:
-    subnet_id: str
-    route_table_id: str
-
-
-@dataclass(frozen=True)
-class ExistingVpc:
-    """The ``existingVpc`` settings as plain values."""
-
-    vpc_id: str
-    cidr_blocks: tuple[IPv4Network, ...]
-    #: AZ name -> node subnet and the route table it uses.
-    node_subnets: Mapping[str, NodeSubnet]
 
 
 def check_zones(zones: Sequence[str], region: str, availability_zones: Sequence[Mapping[str, Any]]) -> list[Result]:
@@ -139,7 +125,7 @@ def check_elastic_ips(
 
 
 def check_existing_vpc(
-    existing: ExistingVpc,
+    existing: ExistingVpcConfig,
     pod_blocks: Mapping[str, IPv4Network],
     region: str,
     vpcs: Sequence[Mapping[str, Any]],
@@ -178,7 +164,7 @@ def check_existing_vpc(
     return results
 
 
-def _check_blocks(existing: ExistingVpc, associated: list[IPv4Network]) -> Result:
+def _check_blocks(existing: ExistingVpcConfig, associated: list[IPv4Network]) -> Result:
     if set(existing.cidr_blocks) == set(associated):
         return _passed("existing-vpc", "existingVpc.cidrBlocks", "match the VPC's associated blocks")
     return _failed(
@@ -209,7 +195,7 @@ def _check_pod_cidr_free(vpc_id: str, setting: str, pod_cidr: IPv4Network, assoc
 
 
 def _check_node_subnets(
-    existing: ExistingVpc, subnets: Sequence[Mapping[str, Any]], route_tables: Sequence[Mapping[str, Any]]
+    existing: ExistingVpcConfig, subnets: Sequence[Mapping[str, Any]], route_tables: Sequence[Mapping[str, Any]]
 ) -> list[Result]:
     subnet_by_id = {s["SubnetId"]: s for s in subnets}
     table_by_id = {t["RouteTableId"]: t for t in route_tables}
