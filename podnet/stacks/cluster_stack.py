@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import cdk8s
-from aws_cdk import Aspects, CfnOutput, Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_kms as kms
@@ -92,7 +92,7 @@ class ClusterStack(Stack):
         )
         self._acknowledge_eks_findings()
         LogEncryptionKey.of(self).encrypt_log_groups(self.cluster.node.find_child("KubectlProvider"))
-        Aspects.of(self).add(KubectlLogGroupsFirst(self.cluster.node.find_child("KubectlProvider")))
+        KubectlLogGroupsFirst(self, "KubectlLogGroupsFirst", provider=self.cluster.node.find_child("KubectlProvider"))
         for index, role_arn in enumerate(config.admin_role_arns):
             self.cluster.grant_access(
                 f"Admin{index}",
