@@ -17,6 +17,7 @@ def main() -> int:
     from podnet.config import ConfigError
     from podnet.config.loading import CONFIG_FILE_CONTEXT_KEY, CONTEXT_KEY
     from podnet.stacks.podnet_app import build_app, load_app_config
+    from podnet.stacks.synth_exit import exit_after_synth
 
     app = App()
     context = {key: app.node.try_get_context(key) for key in (CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY)}
@@ -29,6 +30,7 @@ def main() -> int:
         print(f"podnet: warning: {warning}", file=sys.stderr)
     build_app(app, app_config)
     app.synth()
+    exit_after_synth(app.outdir)
     return 0
 
 

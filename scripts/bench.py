@@ -2,9 +2,11 @@
 """Wall-time benchmark of what users wait for: `cdk synth` beside a floor app, `podnet plan`, `podnet max-pods`.
 
 Run through `make bench` (it sets PATH to the pinned Node 24 and CDK CLI). The default app and the floor app
-(scripts/floor_app.py: a bare aws_eks_v2 cluster with a VPC and the kubectl layer) are synthesized alternately in
-the same run, so machine load hits both alike; the ratio of each pair is what to compare across changes. CPU time
-(user + system, every process of the synth) is shown too: it moves less than wall time on a shared machine.
+(scripts/floor_app.py: a bare aws_eks_v2 cluster with a VPC and the kubectl layer) are synthesized in turn in the
+same run, so machine load hits them alike; the ratio of each pair is what to compare across changes. The floor runs
+twice: as written (a plain exit) and ending as app.py does (podnet/stacks/synth_exit.py), so the part of podnet's
+speed that any app could get from the same exit is visible. CPU time (user + system, every process of the synth) is
+shown too: it moves less than wall time on a shared machine.
 Speed is measured here, never asserted in tests, where machine load would make timings flaky.
 """
 
@@ -48,6 +50,21 @@ def run(command: list[str], timings: Timings) -> None:
     timings.cpu.append(_children_cpu() - cpu)
 
 
+def _floor_synth(output: str, *options: str) -> list[str]:
+    app = " ".join([sys.executable, str(ROOT / "scripts" / "floor_app.py"), *options])
+    return [*SYNTH, "--app", app, "--output", output]
+
+
+def _ratio_line(name: str, default: Timings, floor: Timings) -> str:
+    wall_ratios = [d / f for d, f in zip(default.wall, floor.wall, strict=True)]
+    cpu_ratios = [d / f for d, f in zip(default.cpu, floor.cpu, strict=True)]
+    return (
+        f"{name:30} median {statistics.median(wall_ratios):6.2f}x wall"
+        f"  (ratio of medians {statistics.median(default.wall) / statistics.median(floor.wall):.2f}x)"
+        f"  cpu median {statistics.median(cpu_ratios):6.2f}x"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=5, help="runs per command (default 5)")
@@ -55,30 +72,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="podnet-bench-") as scratch:
         synths = {
             "cdk synth (default app)": [*SYNTH, "--output", f"{scratch}/default"],
-            "cdk synth (floor app)": [
-                *SYNTH,
-                "--app",
-                f"{sys.executable} {ROOT / 'scripts' / 'floor_app.py'}",
-                "--output",
-                f"{scratch}/floor",
-            ],
+            "cdk synth (floor app)": _floor_synth(f"{scratch}/floor"),
+            "cdk synth (floor, podnet's exit)": _floor_synth(f"{scratch}/floor-exit", "--exit-like-podnet"),
         }
         timings = {name: Timings() for name in synths}
         for index in range(runs):
-            # Alternate which goes first, so neither always runs on a warmer (or busier) machine.
-            order = list(synths) if index % 2 == 0 else list(reversed(synths))
+            # Rotate which goes first, so none always runs on a warmer (or busier) machine.
+            order = list(synths)[index % len(synths) :] + list(synths)[: index % len(synths)]
             for name in order:
                 run(synths[name], timings[name])
-    default, floor = timings.values()
+    default, floor, floor_exit = timings.values()
     for name, timing in timings.items():
         print(timing.line(name))
-    wall_ratios = [d / f for d, f in zip(default.wall, floor.wall, strict=True)]
-    cpu_ratios = [d / f for d, f in zip(default.cpu, floor.cpu, strict=True)]
-    print(
-        f"{'default / floor':30} median {statistics.median(wall_ratios):6.2f}x wall"
-        f"  (ratio of medians {statistics.median(default.wall) / statistics.median(floor.wall):.2f}x)"
-        f"  cpu median {statistics.median(cpu_ratios):6.2f}x"
-    )
+    print(_ratio_line("default / floor", default, floor))
+    print(_ratio_line("default / floor (same exit)", default, floor_exit))
     for name, command in {
         "podnet plan": [str(VENV_BIN / "podnet"), "plan"],
         "podnet max-pods m5.large": [str(VENV_BIN / "podnet"), "max-pods", "m5.large"],
