@@ -45,11 +45,16 @@ def _moto_api(endpoint: str, path: str, body: str = "") -> None:
 
 
 @pytest.fixture
-def endpoint(moto_endpoint: str) -> str:
-    """The server with a fresh account, and IAM authentication off, for each test."""
+def endpoint(moto_endpoint: str) -> Iterator[str]:
+    """The server with a fresh account, and IAM authentication off, for each test.
+
+    The server runs in this process, and its authentication setting is moto's global one: it is switched off again
+    afterwards, or a later test's ``mock_aws`` in this process would check IAM too.
+    """
     _moto_api(moto_endpoint, "reset")
     _moto_api(moto_endpoint, "reset-auth", "inf")
-    return moto_endpoint
+    yield moto_endpoint
+    _moto_api(moto_endpoint, "reset-auth", "inf")
 
 
 def _environment(endpoint: str, **overrides: str) -> dict[str, str]:
