@@ -11,6 +11,9 @@ import pytest
 from tests.support import REPO_ROOT
 
 if TYPE_CHECKING:
+    from xdist.remote import Producer
+    from xdist.scheduler import LoadFileScheduling
+
     from tests.support.synth import Synthesized, SynthesizedPipeline
 
 # jsii runs the CDK in Node.js: use the pinned Node 24 of the virtualenv, not whatever is first on PATH. Set before
@@ -71,3 +74,28 @@ def no_autoscaler_app() -> "Synthesized":
     from tests.support.synth import config_for, synthesize
 
     return synthesize(config_for({"nodes": {"autoscaler": False}}))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: "Producer") -> "LoadFileScheduling":
+    """pytest-xdist (`-n 2 --dist loadfile` in pyproject.toml): hand every test file that synthesizes to one worker
+    as a single work unit, every other file to whichever worker is free.
+
+    A worker synthesizes each configuration once, but two workers would each synthesize the configurations they
+    share and each warm up the CDK's jsii runtime first (about 10 s of CPU together). A file that uses a synthesized
+    app names its type (mypy --strict), so it imports tests.support.synth: that is how it is recognised here.
+    """
+    from xdist.scheduler import LoadFileScheduling
+
+    synthesizing = {
+        f"tests/{path.name}"
+        for path in (REPO_ROOT / "tests").glob("test_*.py")
+        if "tests.support.synth" in path.read_text(encoding="utf-8")
+    }
+
+    class SynthesizingFilesTogether(LoadFileScheduling):  # type: ignore[misc]  # xdist ships no type hints
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "files that synthesize" if path in synthesizing else path
+
+    return SynthesizingFilesTogether(config, log)
