@@ -77,7 +77,7 @@ def no_autoscaler_app() -> "Synthesized":
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: "Producer") -> "LoadFileScheduling":
+def pytest_xdist_make_scheduler(config: pytest.Config, log: "Producer") -> "LoadFileScheduling | None":
     """pytest-xdist (`-n 2 --dist loadfile` in pyproject.toml): hand every test file that synthesizes to one worker
     as a single work unit, every other file to whichever worker is free.
 
@@ -85,6 +85,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: "Producer") -> "Load
     share and each warm up the CDK's jsii runtime first (about 10 s of CPU together). A file that uses a synthesized
     app names its type (mypy --strict), so it imports tests.support.synth: that is how it is recognised here.
     """
+    if config.getvalue("dist") != "loadfile":
+        return None  # another --dist given on the command line: xdist's own scheduler
     from xdist.scheduler import LoadFileScheduling
 
     synthesizing = {
