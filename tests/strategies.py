@@ -24,6 +24,13 @@ REGIONS = ("us-east-1", "eu-west-2", "ap-southeast-1")
 #: Instance types custom networking can use (a secondary ENI), and those that also take prefix delegation.
 MULTI_ENI_TYPES = sorted(name for name, limits in eni_limits().items() if limits.enis >= 2)
 PREFIX_TYPES = [name for name in MULTI_ENI_TYPES if eni_limits()[name].prefix_delegation_supported]
+#: (prefix delegation, architecture) -> the types above of that architecture, in the same order: looked up once,
+#: not for every drawn configuration.
+TYPES_BY_MODE_AND_ARCH = {
+    (prefix, arch): [name for name in (PREFIX_TYPES if prefix else MULTI_ENI_TYPES) if architecture(name) == arch]
+    for prefix in (False, True)
+    for arch in ("x86_64", "arm64")
+}
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
@@ -84,7 +91,7 @@ def valid_configs(draw: Draw) -> dict[str, Any]:
     if raw["endpointAccess"] != "private" and draw(st.booleans()):
         raw["publicAccessCidrs"] = ["203.0.113.0/24"]
     arch = draw(st.sampled_from(("x86_64", "arm64")))
-    types = [t for t in (PREFIX_TYPES if raw["prefixDelegation"] else MULTI_ENI_TYPES) if architecture(t) == arch]
+    types = TYPES_BY_MODE_AND_ARCH[(raw["prefixDelegation"], arch)]
     max_size = draw(st.integers(1, 30))
     autoscaler = draw(st.booleans())
     # The Cluster Autoscaler runs on a node: with it, the cluster keeps at least one.

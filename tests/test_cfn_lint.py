@@ -1,7 +1,9 @@
 """cfn-lint over every synthesized template: what CloudFormation would reject is caught before a change set.
 
 The committed ``.cfnlintrc.yaml`` may ignore a rule only with a reason; each ignored rule is checked again with
-nothing ignored, so it can hide no finding outside the case its reason covers.
+nothing ignored, so it can hide no finding outside the case its reason covers. Each template is linted once, with
+nothing ignored; what the committed config reports is that run's findings minus the rules it ignores, exactly as
+cfn-lint filters them (``test_the_committed_config_reports_what_the_unignored_run_keeps`` holds the two together).
 """
 
 from collections.abc import Callable
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.cfn_lint import CFNLINTRC, LintMatch, lint_template
+from tests.support.cfn_lint import CFNLINTRC, LintMatch, lint_template, reported_with
 from tests.support.synth import Synthesized, SynthesizedPipeline
 
 APPS = ("default_app", "origin_app", "prefix_delegation_app", "existing_vpc_app")
@@ -56,9 +58,11 @@ def nothing_ignored(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("app_fixture", "stack"), TEMPLATES)
-def test_template_lints_clean(app_fixture: str, stack: str, request: pytest.FixtureRequest) -> None:
+def test_template_lints_clean(
+    app_fixture: str, stack: str, request: pytest.FixtureRequest, nothing_ignored: Path
+) -> None:
     app: Synthesized = request.getfixturevalue(app_fixture)
-    assert lint_template(app.template(stack)) == []
+    assert reported_with(lint_template(app.template(stack), config=nothing_ignored)) == []
 
 
 @pytest.mark.parametrize(("app_fixture", "stack"), TEMPLATES)
@@ -69,6 +73,18 @@ def test_ignored_rules_fire_only_where_their_reason_holds(
     template = app.template(stack)
     ignored = [m for m in lint_template(template, config=nothing_ignored) if m.rule_id in SCOPES]
     assert [m for m in ignored if not SCOPES[m.rule_id](app, template, m)] == []
+
+
+def test_the_committed_config_reports_what_the_unignored_run_keeps(
+    default_app: Synthesized, nothing_ignored: Path
+) -> None:
+    """The tests above lint once with nothing ignored and filter; a real run with .cfnlintrc.yaml must agree, on a
+    template where every ignored rule does fire (so the filter has something to drop)."""
+    template = default_app.template("network")
+    unignored = lint_template(template, config=nothing_ignored)
+    assert {m.rule_id for m in unignored} >= set(SCOPES), "no ignored rule fires here: the comparison proves nothing"
+    assert lint_template(template) == reported_with(unignored)
+    assert {m.rule_id for m in reported_with(unignored)}.isdisjoint(SCOPES)
 
 
 def test_every_ignored_rule_has_a_reason_and_a_scope_check() -> None:

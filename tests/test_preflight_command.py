@@ -1,13 +1,14 @@
-"""``podnet preflight`` as users run it: the real command (.venv/bin/podnet) against a moto server on 127.0.0.1,
-and the account reader in-process under mock_aws for what needs a stubbed answer or a configuration key this
-branch's model does not have yet (``existingVpc``, read defensively)."""
+"""``podnet preflight`` as users run it: the real command (.venv/bin/podnet) against a moto server on 127.0.0.1 for
+each exit status and both formats; the same command through ``podnet.cli.main`` in this process, against the same
+server, for the other failures (a process of its own would add only its start-up); and the account reader in-process
+under mock_aws for what needs a stubbed answer or an existing VPC."""
 
 import json
 import os
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from podnet.cli import main
 from podnet.config.loading import parse_config
 from podnet.config.model import PodnetConfig
 from podnet.preflight.account import run_checks, target_of
@@ -43,11 +45,16 @@ def _moto_api(endpoint: str, path: str, body: str = "") -> None:
 
 
 @pytest.fixture
-def endpoint(moto_endpoint: str) -> str:
-    """The server with a fresh account, and IAM authentication off, for each test."""
+def endpoint(moto_endpoint: str) -> Iterator[str]:
+    """The server with a fresh account, and IAM authentication off, for each test.
+
+    The server runs in this process, and its authentication setting is moto's global one: it is switched off again
+    afterwards, or a later test's ``mock_aws`` in this process would check IAM too.
+    """
     _moto_api(moto_endpoint, "reset")
     _moto_api(moto_endpoint, "reset-auth", "inf")
-    return moto_endpoint
+    yield moto_endpoint
+    _moto_api(moto_endpoint, "reset-auth", "inf")
 
 
 def _environment(endpoint: str, **overrides: str) -> dict[str, str]:
@@ -64,14 +71,47 @@ def _environment(endpoint: str, **overrides: str) -> dict[str, str]:
     }
 
 
-def preflight(tmp_path: Path, env: dict[str, str], *args: str, config: dict[str, Any] | None = None) -> Any:
+def _arguments(tmp_path: Path, args: tuple[str, ...], config: dict[str, Any] | None) -> list[str]:
+    if config is None:
+        return ["preflight", *args]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    return ["preflight", "--config", "config.json", *args]
+
+
+def preflight(
+    tmp_path: Path, env: dict[str, str], *args: str, config: dict[str, Any] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed command in a folder without cdk.json (the defaults), optionally with a config file."""
-    if config is not None:
-        (tmp_path / "config.json").write_text(json.dumps(config))
-        args = ("--config", "config.json", *args)
     return subprocess.run(
-        [str(PODNET), "preflight", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [str(PODNET), *_arguments(tmp_path, args, config)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
+
+
+InProcess = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> InProcess:
+    """``preflight`` above, through ``podnet.cli.main`` in this process: same folder, same AWS settings."""
+
+    def run(env: dict[str, str], *args: str, config: dict[str, Any] | None = None) -> subprocess.CompletedProcess[str]:
+        for variable in [v for v in os.environ if v.startswith("AWS_")]:
+            monkeypatch.delenv(variable)
+        for variable, value in env.items():
+            if variable.startswith("AWS_"):
+                monkeypatch.setenv(variable, value)
+        monkeypatch.chdir(tmp_path)
+        arguments = _arguments(tmp_path, args, config)
+        status = main(arguments)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(arguments, status, out, err)
+
+    return run
 
 
 def test_the_default_configuration_passes(endpoint: str, tmp_path: Path) -> None:
@@ -117,18 +157,18 @@ def test_a_refused_zone_and_missing_offerings_fail_one_line_each(endpoint: str, 
     assert all("; " in c["message"] for c in failed)  # ... each with its fix
 
 
-def test_an_environment_is_checked_in_its_own_region(endpoint: str, tmp_path: Path) -> None:
+def test_an_environment_is_checked_in_its_own_region(endpoint: str, in_process: InProcess) -> None:
     config = {
         "environments": {
             "dev": {"region": "eu-west-1", "availabilityZones": ["eu-west-1a", "eu-west-1b"], "clusterName": "dev"},
             "prod": {},
         }
     }
-    done = preflight(tmp_path, _environment(endpoint), "--environment", "dev", config=config)
+    done = in_process(_environment(endpoint), "--environment", "dev", config=config)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines()[0] == "preflight of dev (dev) in account 123456789012, eu-west-1:"
     assert "PASS  environments.dev.availabilityZones: eu-west-1a (euw1-az3) is available to EKS" in done.stdout
-    unknown = preflight(tmp_path, _environment(endpoint), "--environment", "qa", config=config)
+    unknown = in_process(_environment(endpoint), "--environment", "qa", config=config)
     assert (unknown.returncode, unknown.stdout) == (2, "")
     assert unknown.stderr == "podnet: --environment qa: no such environment; defined: dev, prod\n"
 
@@ -141,8 +181,8 @@ def test_a_pipeline_configuration_defers_to_each_environment(tmp_path: Path) -> 
     assert "run podnet preflight --environment NAME with each environment's credentials" in done.stderr
 
 
-def test_credentials_for_another_account_cannot_run(endpoint: str, tmp_path: Path) -> None:
-    done = preflight(tmp_path, _environment(endpoint), config={"account": "111111111111"})
+def test_credentials_for_another_account_cannot_run(endpoint: str, in_process: InProcess) -> None:
+    done = in_process(_environment(endpoint), config={"account": "111111111111"})
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
         "podnet: the credentials are for account 123456789012 but the configuration's account is 111111111111; use"
@@ -159,7 +199,7 @@ def test_no_credentials_cannot_run_and_says_what_to_do(endpoint: str, tmp_path: 
     assert len(done.stderr.splitlines()) == 1  # no traceback
 
 
-def test_access_denied_cannot_run(endpoint: str, tmp_path: Path) -> None:
+def test_access_denied_cannot_run(endpoint: str, in_process: InProcess) -> None:
     """A user without EC2 read access: moto's IAM enforcement answers like AWS."""
     iam = boto3.client(
         "iam", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -168,7 +208,7 @@ def test_access_denied_cannot_run(endpoint: str, tmp_path: Path) -> None:
     key = iam.create_access_key(UserName="no-ec2")["AccessKey"]
     _moto_api(endpoint, "reset-auth", "0")  # from now on every request is authorised against IAM
     env = _environment(endpoint, AWS_ACCESS_KEY_ID=key["AccessKeyId"], AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
-    done = preflight(tmp_path, env)
+    done = in_process(env)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("podnet: access denied for ")
     assert "preflight needs read-only access" in done.stderr

@@ -116,7 +116,7 @@ def in_process(cloud: Cloud, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     return run
 
 
-# The real command: exit codes 0, 1 and 2, both formats.
+# The real command: exit codes 0, 1 and 2 (one each), both formats.
 
 
 def test_json_report_and_exit_1_when_a_zone_is_below_20_percent(cloud: Cloud) -> None:
@@ -163,18 +163,19 @@ def _fails_in_one_line(result: tuple[int, str, str], expected: str) -> None:
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_exit_2_for_an_unknown_stack(cloud: Cloud) -> None:
-    _fails_in_one_line(
-        podnet_usage(cloud, "--stack", "nope"), "stack nope not found in us-east-1; check --stack and --region"
-    )
-
-
 def test_exit_2_without_credentials(cloud: Cloud) -> None:
     env = {"AWS_ENDPOINT_URL": cloud.endpoint, "AWS_REGION": REGION}
     _fails_in_one_line(podnet_usage(cloud, "--stack", STACK, env=env), "no AWS credentials found: configure a profile")
 
 
-def test_exit_2_when_access_is_denied(cloud: Cloud) -> None:
+# The same command in this process: the other settings and failures.
+
+
+def test_exit_2_for_an_unknown_stack(in_process: Run) -> None:
+    _fails_in_one_line(in_process("--stack", "nope"), "stack nope not found in us-east-1; check --stack and --region")
+
+
+def test_exit_2_when_access_is_denied(cloud: Cloud, in_process: Run) -> None:
     """A principal that may read the stack but not the subnets, with moto checking IAM policies."""
     iam = cloud.session.client("iam", endpoint_url=cloud.endpoint)
     iam.create_user(UserName="stack-reader")
@@ -196,15 +197,12 @@ def test_exit_2_when_access_is_denied(cloud: Cloud) -> None:
         "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
     }
     with enable_iam_authentication():
-        result = podnet_usage(cloud, "--stack", STACK, env=env)
+        result = in_process("--stack", STACK, env=env)
     _fails_in_one_line(
         result,
         "access denied to DescribeSubnets in us-east-1: podnet usage needs cloudformation:DescribeStacks and"
         " ec2:DescribeSubnets",
     )
-
-
-# The same command in this process: the other settings and failures.
 
 
 def test_warns_in_the_table_about_each_zone_below_the_minimum(in_process: Run) -> None:

@@ -48,6 +48,13 @@ def lint_template(
     eu-west-1 is checked against eu-west-1).
     """
     text = template.read_text(encoding="utf-8") if isinstance(template, Path) else json.dumps(template)
+    return list(_lint_text(text, config, regions))
+
+
+@cache
+def _lint_text(text: str, config: Path, regions: tuple[str, ...]) -> tuple[LintMatch, ...]:
+    """cfn-lint is deterministic in the text, settings and regions: a template synthesized the same way by two
+    configurations (the default and prefix delegation network stacks) is linted once."""
     decoded, parse_errors = decode_str(text)
     if parse_errors:
         matches = list(parse_errors)
@@ -55,7 +62,7 @@ def lint_template(
         raise ValueError("empty template")
     else:
         matches = list(_runner(config, regions).validate_template(decoded))
-    return [
+    return tuple(
         LintMatch(
             rule_id=match.rule.id,
             severity=match.rule.severity,
@@ -63,7 +70,18 @@ def lint_template(
             path=tuple(getattr(match, "path", ())),
         )
         for match in matches
-    ]
+    )
+
+
+def reported_with(matches: list[LintMatch], config: Path = CFNLINTRC) -> list[LintMatch]:
+    """The ``matches`` cfn-lint still reports under ``config``'s ignore_checks.
+
+    cfn-lint runs every rule and then drops the matches of the rules a config disables (``Rules.run``), so one run
+    with nothing ignored answers both "what do the ignored rules find" and "what does the committed config report".
+    tests/test_cfn_lint.py checks that this filter and a real run with ``config`` agree.
+    """
+    runner = _runner(config, ())
+    return [match for match in matches if runner.rules.is_rule_enabled(match.rule_id, runner.config)]
 
 
 def errors(matches: list[LintMatch]) -> list[LintMatch]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from tempfile import mkdtemp
+from tempfile import TemporaryDirectory
 from typing import Any, cast
 
 import yaml
@@ -94,10 +94,16 @@ def config_for(overrides: dict[str, Any] | None = None, config_file: Path | None
 
 
 def _test_app(outdir: Path) -> App:
-    """An App like the CDK CLI's (cdk.json feature flags, construct paths in metadata), writing to ``outdir``."""
+    """An App like the CDK CLI's (cdk.json feature flags, construct paths in metadata), writing to ``outdir``.
+
+    Assets are fingerprinted as in ``cdk synth`` (their hashes are in the templates) but not copied into ``outdir``
+    (``cdk synth --no-staging``): the tests read templates, and copying the kubectl layer and the other assets
+    (about 58 MB) for every configuration cost time and disk. tests/test_cdk_cli.py runs the real ``cdk synth``,
+    which stages them, and checks its templates equal these.
+    """
     context = {k: v for k, v in cdk_json_context().items() if not k.startswith(CONTEXT_KEY)}
     return App(
-        context={**context, "aws:cdk:enable-path-metadata": True},
+        context={**context, "aws:cdk:enable-path-metadata": True, "aws:cdk:disable-asset-staging": True},
         outdir=str(outdir),
         # No BootstrapVersion rule: snapshots stay about podnet, not about the CDK bootstrap stack.
         default_stack_synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
@@ -112,18 +118,19 @@ def _validation_report(outdir: Path) -> dict[str, Any]:
 def synthesize_json(config_json: str) -> Synthesized:
     """Synthesize once per distinct configuration (the cache key is its JSON), exactly as app.py does."""
     config = PodnetConfig.model_validate_json(config_json)
-    outdir = Path(mkdtemp(prefix="podnet-cdk-out-"))
-    app = _test_app(outdir)
-    build_app(app, AppConfig(base=config, environments={config.cluster_name: config}, warnings=[]))
-    assembly = app.synth()
-    stacks = {stack.stack_name: stack.template for stack in assembly.stacks}
+    with TemporaryDirectory(prefix="podnet-cdk-out-") as outdir:
+        app = _test_app(Path(outdir))
+        build_app(app, AppConfig(base=config, environments={config.cluster_name: config}, warnings=[]))
+        assembly = app.synth()
+        stacks = {stack.stack_name: stack.template for stack in assembly.stacks}
+        validation_report = _validation_report(Path(outdir))
     network = stacks.get(f"{config.cluster_name}-network")
     assert (network is None) == (config.existing_vpc is not None), "a network stack exactly without existingVpc"
     return Synthesized(
         config=config,
         network=network,
-        cluster=assembly.get_stack_by_name(f"{config.cluster_name}-cluster").template,
-        validation_report=_validation_report(outdir),
+        cluster=stacks[f"{config.cluster_name}-cluster"],
+        validation_report=validation_report,
     )
 
 
@@ -145,27 +152,25 @@ def synthesize_pipeline(config_file: str) -> SynthesizedPipeline:
     """Synthesize a configuration with a ``pipeline`` section (a file relative to the repository) like app.py."""
     app_config = load_app_config({**cdk_json_context(), CONFIG_FILE_CONTEXT_KEY: config_file}, REPO_ROOT)
     assert app_config.base.pipeline is not None, f"{config_file} has no pipeline section"
-    outdir = Path(mkdtemp(prefix="podnet-pipeline-out-"))
-    app = _test_app(outdir)
-    build_app(app, app_config)
-    assembly = app.synth()
-    pipeline_stack = app.node.find_child(f"{app_config.base.cluster_name}-pipeline")
     stages: dict[str, dict[str, dict[str, Any]]] = {}
-    for name in app_config.environments:
-        stage = pipeline_stack.node.find_child(name)
-        assert isinstance(stage, PodnetStage)
-        stage_assembly = stage.synth()
-        stacks = {"network": stage.deployment.network, "cluster": stage.deployment.cluster}
-        stages[name] = {
-            role: stage_assembly.get_stack_by_name(stack.stack_name).template
-            for role, stack in stacks.items()
-            if stack is not None
-        }
-    return SynthesizedPipeline(
-        pipeline=assembly.get_stack_by_name(f"{app_config.base.cluster_name}-pipeline").template,
-        stages=stages,
-        validation_report=_validation_report(outdir),
-    )
+    with TemporaryDirectory(prefix="podnet-pipeline-out-") as outdir:
+        app = _test_app(Path(outdir))
+        build_app(app, app_config)
+        assembly = app.synth()
+        pipeline_stack = app.node.find_child(f"{app_config.base.cluster_name}-pipeline")
+        for name in app_config.environments:
+            stage = pipeline_stack.node.find_child(name)
+            assert isinstance(stage, PodnetStage)
+            stage_assembly = stage.synth()
+            stacks = {"network": stage.deployment.network, "cluster": stage.deployment.cluster}
+            stages[name] = {
+                role: stage_assembly.get_stack_by_name(stack.stack_name).template
+                for role, stack in stacks.items()
+                if stack is not None
+            }
+        pipeline = assembly.get_stack_by_name(f"{app_config.base.cluster_name}-pipeline").template
+        validation_report = _validation_report(Path(outdir))
+    return SynthesizedPipeline(pipeline=pipeline, stages=stages, validation_report=validation_report)
 
 
 def synthesize(config: PodnetConfig) -> Synthesized:
