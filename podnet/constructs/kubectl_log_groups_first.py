@@ -35,12 +35,12 @@ class _AddDependencies:
         if node is not self._owner:
             return
         log_groups = [child for child in self._provider.node.find_all() if isinstance(child, logs.CfnLogGroup)]
-        for resource in kubernetes_resources(Stack.of(self._owner)):
+        for resource in _kubernetes_resources(Stack.of(self._owner)):
             for log_group in log_groups:
                 resource.add_resource_dependency(log_group)
 
 
-def kubernetes_resources(stack: Stack) -> list[CfnResource]:
+def _kubernetes_resources(stack: Stack) -> list[CfnResource]:
     """The stack's ``Custom::AWSCDK-EKS-*`` resources. A custom resource is a plain CfnResource; L1 classes
     (CfnSubnet, ...) are subclasses whose type is never ``Custom::``, so their type is not even asked for."""
     return [
