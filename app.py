@@ -5,19 +5,25 @@ import sys
 import threading
 from pathlib import Path
 
+from podnet.stacks.pure_imports import import_pure_modules
+
 
 def main() -> int:
-    # Importing aws_cdk makes the jsii kernel (Node.js) load aws-cdk-lib while this process only waits; the
-    # configuration code is pure Python (pydantic, YAML), so a thread imports it in the meantime instead of after.
-    config_import = threading.Thread(target=__import__, args=("podnet.config.environments",))
-    config_import.start()
+    # While this thread's imports make Node.js load aws-cdk-lib, cdk-nag, cdk8s and the kubectl layer, another
+    # imports the pure-Python modules (podnet/stacks/pure_imports.py). A daemon: if aws_cdk fails to import, the
+    # error ends the process instead of leaving it waiting for cdk_loaded.
+    cdk_loaded = threading.Event()
+    pure_imports = threading.Thread(target=import_pure_modules, args=(cdk_loaded,), daemon=True)
+    pure_imports.start()
     from aws_cdk import App
 
-    config_import.join()
+    cdk_loaded.set()
     from podnet.config import ConfigError
     from podnet.config.loading import CONFIG_FILE_CONTEXT_KEY, CONTEXT_KEY
     from podnet.stacks.podnet_app import build_app, load_app_config
     from podnet.stacks.synth_exit import exit_after_synth
+
+    pure_imports.join()
 
     app = App()
     context = {key: app.node.try_get_context(key) for key in (CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY)}
