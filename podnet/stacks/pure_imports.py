@@ -11,7 +11,7 @@ import importlib
 import threading
 
 #: podnet's configuration code (pydantic, YAML): needs nothing from aws_cdk.
-CONFIG_MODULE = "podnet.config.environments"
+CONFIG_MODULE = "podnet.config.app_config"
 #: aws-cdk-lib's service modules the stacks and constructs use (the pipeline's load only in a pipeline synth).
 CDK_MODULES = (
     "aws_cdk.aws_autoscaling",

@@ -13,9 +13,10 @@ import yaml
 from aws_cdk import App, DefaultStackSynthesizer
 
 from podnet.config import PodnetConfig
+from podnet.config.app_config import AppConfig, load_app_config
 from podnet.config.loading import CONFIG_FILE_CONTEXT_KEY, CONTEXT_KEY, load_config, read_cdk_json_context
 from podnet.config.validation import validate
-from podnet.stacks.podnet_app import AppConfig, build_app, load_app_config
+from podnet.stacks.podnet_app import build_app
 from podnet.stacks.podnet_stage import PodnetStage
 from tests.support import REPO_ROOT
 from tests.support.cfn_tokens import render, render_json
