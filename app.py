@@ -21,21 +21,20 @@ def main() -> int:
     from podnet.config import ConfigError
     from podnet.config.app_config import load_app_config
     from podnet.config.loading import CONFIG_FILE_CONTEXT_KEY, CONTEXT_KEY
+    from podnet.stacks.podnet_app import build_app
+    from podnet.stacks.synth_exit import exit_after_synth
+
+    pure_imports.join()
 
     app = App()
     context = {key: app.node.try_get_context(key) for key in (CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY)}
     try:
         app_config = load_app_config(context, Path(__file__).resolve().parent)
     except ConfigError as error:
-        # Before the stacks are imported: a bad setting fails without loading cdk-nag, cdk8s and the constructs.
         print(error, file=sys.stderr)
         return 1
     for warning in app_config.warnings:
         print(f"podnet: warning: {warning}", file=sys.stderr)
-    from podnet.stacks.podnet_app import build_app
-    from podnet.stacks.synth_exit import exit_after_synth
-
-    pure_imports.join()
     build_app(app, app_config)
     app.synth()
     exit_after_synth(app.outdir)

@@ -1,7 +1,7 @@
 """The configuration a synth works from: read from CDK context, validated, one per environment.
 
-Apart from the stacks, so that app.py can reject a bad setting before it loads the constructs (and with them cdk-nag,
-cdk8s and the kubectl layer into Node.js).
+Pure configuration code, kept apart from the stacks: app.py's import thread loads it with the rest of the
+configuration (podnet/stacks/pure_imports.py) while Node.js loads the CDK packages.
 """
 
 from collections.abc import Mapping
