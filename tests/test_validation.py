@@ -159,6 +159,18 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"additionalPodCidrs": ["192.168.0.0/16"]},
         "additionalPodCidrs 192.168.0.0/16 cannot be added to a VPC whose primary CIDR 10.0.0.0/16",
     ),
+    # The primary (10.2.0.0/16) is outside 10.0.0.0/15, but one pod block inside it restricts 10.0.0.0/16 for the other.
+    (
+        "extra block restricted by podCidr",
+        {"vpcCidr": "10.2.0.0/16", "podCidr": "10.1.0.0/16", "additionalPodCidrs": ["10.0.0.0/17"]},
+        "additionalPodCidrs 10.0.0.0/17 cannot be added to a VPC that also gets podCidr 10.1.0.0/16, which is in"
+        " 10.0.0.0/15 (Amazon VPC restricts 10.0.0.0/16 there); use a block from 100.64.0.0/10",
+    ),
+    (
+        "podCidr restricted by an extra block",
+        {"vpcCidr": "10.2.0.0/16", "podCidr": "10.0.0.0/16", "additionalPodCidrs": ["10.1.0.0/16"]},
+        "podCidr 10.0.0.0/16 cannot be added to a VPC that also gets additionalPodCidrs 10.1.0.0/16",
+    ),
     (
         "service overlaps extra block",
         {"additionalPodCidrs": ["10.1.0.0/16"], "serviceCidr": "10.1.0.0/20"},
@@ -231,6 +243,8 @@ def test_defaults_are_valid_and_warn_only_that_nobody_is_admin() -> None:
         {"podCidr": "10.1.0.0/16"},  # same RFC 1918 range as the primary
         {"vpcCidr": "172.31.0.0/16", "podCidr": "100.64.0.0/16"},  # the default-VPC range as primary is fine
         {"vpcCidr": "10.2.0.0/16", "podCidr": "10.1.0.0/16"},  # primary outside 10.0.0.0/15: 10.1/16 is fine
+        # 10.0.0.0/16 with another pod block outside 10.0.0.0/15 is fine.
+        {"vpcCidr": "10.2.0.0/16", "podCidr": "10.0.0.0/16", "additionalPodCidrs": ["10.3.0.0/16"]},
         {"vpcCidr": "192.168.0.0/17", "podCidr": "192.168.128.0/17", "serviceCidr": "10.100.0.0/16"},
         {"serviceCidr": "10.100.0.0/16"},
         {"prefixDelegation": True, "nodes": {"instanceTypes": ["m5.large", "c6i.metal", "m6i.large"]}},

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Network
-from itertools import combinations
+from itertools import combinations, permutations
 
 from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
@@ -220,6 +220,15 @@ def _check_vpc_blocks(config: PodnetConfig) -> None:
                     f"{setting} {pod} cannot be added to a VPC whose {vpc.described} is in {TEN_ZERO_SLASH_15}"
                     f" (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from 100.64.0.0/10"
                 )
+    # The 10.0.0.0/16 rule holds against any block of the VPC, and podnet's pod blocks are associated in no set order:
+    # one pod block in 10.0.0.0/15 restricts every other from 10.0.0.0/16.
+    for (inside_setting, inside), (setting, pod) in permutations(pods, 2):
+        if inside.subnet_of(TEN_ZERO_SLASH_15) and pod.overlaps(TEN_ZERO_SLASH_16):
+            raise ConfigError(
+                f"{setting} {pod} cannot be added to a VPC that also gets {inside_setting} {inside}, which is in"
+                f" {TEN_ZERO_SLASH_15} (Amazon VPC restricts {TEN_ZERO_SLASH_16} there); use a block from"
+                " 100.64.0.0/10"
+            )
 
 
 def _check_service_cidr(config: PodnetConfig) -> None:
