@@ -191,16 +191,13 @@ def test_read_deployed_refuses_what_is_not_the_stack_output(tmp_path: Path) -> N
         read_deployed(wrong)
 
 
-def test_plan_says_what_deploys_in_one_step(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    deployed = tmp_path / "deployed.json"
+def _deployed_default(directory: Path) -> Path:
+    """The CustomNetworking stack output of the default configuration, saved as ``--deployed`` reads it."""
+    deployed = directory / "deployed.json"
     deployed.write_text(
         json.dumps(
             {
                 "availabilityZones": list(ZONES),
-                "podCidr": "100.64.0.0/16",
                 "podCidrs": ["100.64.0.0/16"],
                 "podSubnets": {
                     z: {"subnetId": f"subnet-{i}", "cidr": str(n)}
@@ -209,6 +206,14 @@ def test_plan_says_what_deploys_in_one_step(
             }
         )
     )
+    return deployed
+
+
+def test_plan_says_what_deploys_in_one_step(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    deployed = _deployed_default(tmp_path)
     config = tmp_path / "moved.json"
     config.write_text(json.dumps(subnets(us_east_1a="100.64.192.0/18")))
 
@@ -235,16 +240,7 @@ def test_plan_compares_one_environment_with_the_deployed_file(
 ) -> None:
     """The deployed file is one environment's output: with environments, --environment says which."""
     monkeypatch.chdir(tmp_path)
-    deployed = tmp_path / "deployed.json"
-    deployed.write_text(
-        json.dumps(
-            {
-                "availabilityZones": list(ZONES),
-                "podCidrs": ["100.64.0.0/16"],
-                "podSubnets": {z: {"subnetId": "subnet-1", "cidr": str(n)} for z, n in DEFAULT.pod_subnets.items()},
-            }
-        )
-    )
+    deployed = _deployed_default(tmp_path)
     config = tmp_path / "environments.json"
     config.write_text(
         json.dumps({"environments": {"dev": {"clusterName": "dev"}, "prod": {"clusterName": "prod", **subnets()}}})
