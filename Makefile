@@ -12,8 +12,13 @@ CONFIG ?=
 PREFLIGHT ?= 1
 ENVIRONMENT ?=
 CDK_CONFIG := $(if $(CONFIG),--context podnet:configFile=$(abspath $(CONFIG)))
+# The podnet options that name the configuration (and the environment) the way cdk.json and CONFIG do.
+PODNET_CONFIG := $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT))
+# The cdk names of the stacks deploy and destroy act on: those of ENVIRONMENT only, and an error (listing the
+# environments) when the configuration has several and ENVIRONMENT is not set.
+SELECT_STACKS = stacks=$$($(BIN)/podnet stacks --cdk $(PODNET_CONFIG))
 
-.PHONY: setup synth test lint plan preflight bootstrap diff deploy destroy bench clean
+.PHONY: help setup synth test lint plan preflight bootstrap diff deploy destroy verify bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -34,10 +39,10 @@ synth: setup
 	$(CDK) synth --quiet $(CDK_CONFIG)
 
 plan: setup
-	$(BIN)/podnet plan $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT)) $(if $(DEPLOYED),--deployed $(DEPLOYED))
+	$(BIN)/podnet plan $(PODNET_CONFIG) $(if $(DEPLOYED),--deployed $(filter-out stack,$(DEPLOYED)))
 
 preflight: setup
-	$(BIN)/podnet preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT))
+	$(BIN)/podnet preflight $(PODNET_CONFIG)
 
 # pytest keeps its assertion-rewritten test modules as bytecode, which PYTHONDONTWRITEBYTECODE=1 (set in many
 # containers and CI images) forbids: each run, each worker would rewrite them again (about 3 s of CPU per worker).
@@ -53,22 +58,23 @@ lint: setup
 bootstrap: setup
 	$(CDK) bootstrap $(TARGET)
 
+# Without ENVIRONMENT, diff compares every stack (it changes nothing).
 diff: setup
-	$(CDK) diff $(CDK_CONFIG)
+	$(if $(ENVIRONMENT),$(SELECT_STACKS) && )$(CDK) diff $(if $(ENVIRONMENT),$$stacks) $(CDK_CONFIG)
 
 deploy: setup
-ifneq ($(PREFLIGHT),0)
-	$(BIN)/podnet preflight $(if $(CONFIG),--config $(CONFIG)) $(if $(ENVIRONMENT),--environment $(ENVIRONMENT))
-endif
-	$(CDK) deploy --all $(CDK_CONFIG)
+	$(SELECT_STACKS) && \
+	$(if $(filter-out 0,$(PREFLIGHT)),$(BIN)/podnet preflight $(PODNET_CONFIG) &&) \
+	$(CDK) deploy $$stacks $(CDK_CONFIG)
 
 destroy: setup
-	$(CDK) destroy --all $(CDK_CONFIG)
+	$(SELECT_STACKS) && $(CDK) destroy $$stacks $(CDK_CONFIG)
 
-# Custom-networking check of a deployed cluster (needs kubectl access and AWS credentials); STACK: its cluster stack.
-STACK ?= podnet-cluster
+# Custom-networking check of a deployed cluster (needs kubectl access and AWS credentials): the configuration's
+# cluster stack and region (CONFIG, ENVIRONMENT); STACK and REGION override them.
 verify: setup
-	$(BIN)/python scripts/verify_custom_networking.py --from-stack $(STACK) $(if $(REGION),--region $(REGION))
+	target=$$($(BIN)/podnet stacks --cluster $(PODNET_CONFIG)) && set -- $$target && \
+	$(BIN)/python scripts/verify_custom_networking.py --from-stack $(or $(STACK),$$1) --region $(or $(REGION),$$2)
 
 bench: setup
 	$(BIN)/python scripts/bench.py

@@ -8,6 +8,7 @@ configuration code when it runs, ``usage`` boto3.
 import argparse
 import difflib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +20,11 @@ from podnet.preflight import command as preflight
 
 if TYPE_CHECKING:
     from podnet.config.model import PodnetConfig
+    from podnet.config.stack_names import Stack
     from podnet.plan import Plan
 
+#: ``plan --deployed`` without FILE: read the deployed cluster stack's output.
+FROM_STACK = "(the deployed cluster stack)"
 DEFAULT_CAP = 110
 DEFAULT_MIN_FREE_PERCENT = 20
 DAY_TWO_NOTE = (
@@ -38,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse exits on --help and usage errors; report the status instead
         return int(exit_.code or 0)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # ``podnet plan | head``: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,14 +77,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Read cdk.json's 'podnet' context in the current folder (defaults without one), optionally"
         " overridden by --config, validate it and print the IP plan; with environments, one plan per environment.",
     )
-    plan.add_argument("--config", metavar="FILE", help="JSON or YAML settings overriding cdk.json's context")
-    plan.add_argument("--environment", metavar="NAME", help="plan only this environment's merged configuration")
+    _add_config_arguments(plan, "plan only this environment's merged configuration")
     plan.add_argument(
         "--deployed",
+        nargs="?",
+        const=FROM_STACK,
         metavar="FILE",
-        help="the cluster stack's CustomNetworking output, saved to a file: say whether the pod network change"
-        " deploys in one step, and refuse one that cannot (with environments, name the deployed one with"
-        " --environment)",
+        help="compare with the deployed pod network: say whether the change deploys in one step, and refuse one that"
+        " cannot. Alone, it reads the cluster stack's CustomNetworking output with your AWS credentials; with FILE,"
+        " that output saved to a file (offline). With environments, name the deployed one with --environment",
     )
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(run=_plan)
@@ -89,14 +98,44 @@ def _parser() -> argparse.ArgumentParser:
         " from the usual places). Exit 0: every zone has at least --min-free-percent free; 1: one has less;"
         " 2: the report could not be made.",
     )
-    usage.add_argument("--stack", required=True, help="podnet's cluster stack, e.g. podnet-cluster")
-    usage.add_argument("--region", help="default: AWS_REGION, then your AWS profile's region")
+    _add_config_arguments(usage, "read this environment's cluster stack (needed with environments)")
+    usage.add_argument(
+        "--stack", help="a cluster stack by name, instead of the configuration's (<clusterName>-cluster)"
+    )
+    usage.add_argument(
+        "--region",
+        help="default: the configuration's region; with --stack, AWS_REGION, then your AWS profile's region",
+    )
     usage.add_argument("--format", choices=("table", "json"), default="table")
     usage.add_argument(
         "--min-free-percent", type=_percent, default=DEFAULT_MIN_FREE_PERCENT, metavar="N", help="default: %(default)s"
     )
     usage.set_defaults(run=_usage)
+
+    stacks = commands.add_parser(
+        "stacks",
+        help="the stacks of the configuration, as cdk and CloudFormation name them",
+        description="List each stack of the configuration (or of one environment): its cdk name, CloudFormation name,"
+        " account and region. make deploy, diff, destroy and verify use it to act on one environment only.",
+    )
+    _add_config_arguments(stacks, "only this environment's stacks")
+    shown = stacks.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--cdk",
+        action="store_true",
+        help="only the cdk names, on one line, of what make deploy deploys (refused with several environments and"
+        " no --environment)",
+    )
+    shown.add_argument(
+        "--cluster", action="store_true", help="only the cluster stack: its CloudFormation name and region"
+    )
+    stacks.set_defaults(run=_stacks)
     return parser
+
+
+def _add_config_arguments(parser: argparse.ArgumentParser, environment_help: str) -> None:
+    parser.add_argument("--config", metavar="FILE", help="JSON or YAML settings overriding cdk.json's context")
+    parser.add_argument("--environment", metavar="NAME", help=environment_help)
 
 
 def _positive(text: str) -> int:
@@ -144,20 +183,30 @@ def _max_pods(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from podnet.config.deployed import read_deployed
+    from podnet.config.deployed import DeployedPodNetwork, parse_deployed, read_deployed
     from podnet.config.errors import ConfigError
-    from podnet.config.loading import load_config, read_cdk_json_context
     from podnet.plan import make_plans
 
-    cdk_json = Path("cdk.json")
+    deployed: DeployedPodNetwork | None = None
     try:
-        context = read_cdk_json_context(cdk_json) if cdk_json.exists() else {}
-        config = load_config(context, args.config)
+        config = _read_config(args)
         if args.environment is not None:
             _check_environment(config, args.environment)
         elif args.deployed and config.environments is not None:
-            raise ConfigError("--deployed FILE is the pod network of one environment; name it with --environment NAME")
-        deployed = read_deployed(Path(args.deployed)) if args.deployed else None
+            raise ConfigError("--deployed is the pod network of one environment; name it with --environment NAME")
+        if args.deployed == FROM_STACK:
+            from podnet.usage import UsageError, read_stack_outputs
+
+            stack = _cluster_stack(config, args.environment)
+            try:
+                hint = "check clusterName, region and --environment in the configuration, or pass --deployed FILE"
+                outputs = read_stack_outputs(stack.name, stack.region, stack.account, hint=hint)
+            except UsageError as error:
+                print(f"podnet: {error}", file=sys.stderr)
+                return 2
+            deployed = parse_deployed(outputs.get("CustomNetworking"), f"stack {stack.name}")
+        elif args.deployed:
+            deployed = read_deployed(Path(args.deployed))
         plans = make_plans(config, environment=args.environment, deployed=deployed)
     except ConfigError as error:
         print(error, file=sys.stderr)
@@ -168,10 +217,19 @@ def _plan(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(json.dumps({"environments": {name: plan.to_dict() for name, plan in plans.items()}}, indent=2))
     else:
-        print("\n\n".join(f"environment {name}\n{_table(plan)}" for name, plan in plans.items()))
+        print("\n\n".join(_table(plan) for plan in plans.values()))
     if args.format == "table" and deployed is None:
         print(DAY_TWO_NOTE)
     return 0
+
+
+def _read_config(args: argparse.Namespace) -> "PodnetConfig":
+    """cdk.json's ``podnet`` context in the current folder (none: the defaults), overridden by --config."""
+    from podnet.config.loading import load_config, read_cdk_json_context
+
+    cdk_json = Path("cdk.json")
+    context = read_cdk_json_context(cdk_json) if cdk_json.exists() else {}
+    return load_config(context, args.config)
 
 
 def _check_environment(config: "PodnetConfig", name: str) -> None:
@@ -183,11 +241,115 @@ def _check_environment(config: "PodnetConfig", name: str) -> None:
         raise ConfigError(f"--environment {name}: no such environment; defined: {', '.join(config.environments)}")
 
 
+def _deployments(config: "PodnetConfig", environment: str | None) -> "dict[str | None, PodnetConfig]":
+    """Environment name (None without environments) -> its validated configuration; only ``environment`` if given."""
+    from podnet.config.environments import expand_environments, validate_environments
+
+    expanded = expand_environments(config)
+    validate_environments(config, expanded)
+    if config.environments is None:
+        if environment is not None:
+            _check_environment(config, environment)
+        return {None: config}
+    if environment is not None:
+        _check_environment(config, environment)
+        return {environment: expanded[environment]}
+    return {name: merged for name, merged in expanded.items()}
+
+
+def _cluster_stack(config: "PodnetConfig", environment: str | None) -> "Stack":
+    """The configuration's deployed cluster stack: with environments, the one --environment names."""
+    from podnet.config.errors import ConfigError
+    from podnet.config.stack_names import deployment_stacks
+
+    deployments = _deployments(config, environment)
+    if len(deployments) > 1 or (environment is None and config.environments is not None):
+        raise ConfigError(
+            f"the configuration has environments {', '.join(config.environments or {})}; name one with --environment"
+            " NAME (make ... ENVIRONMENT=NAME)"
+        )
+    ((name, merged),) = deployments.items()
+    return deployment_stacks(merged, name)[-1]
+
+
+def _stacks(args: argparse.Namespace) -> int:
+    from podnet.config.errors import ConfigError
+    from podnet.config.stack_names import deployment_stacks, pipeline_stack_id
+
+    try:
+        config = _read_config(args)
+        if args.cluster:
+            cluster = _cluster_stack(config, args.environment)
+            print(cluster.name, cluster.region)
+            return 0
+        deployments = _deployments(config, args.environment)
+        if args.cdk:
+            print(" ".join(_cdk_selection(config, args.environment, deployments)))
+            return 0
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    rows = [("environment", "cdk name", "CloudFormation stack", "account", "region")]
+    if config.pipeline is not None and args.environment is None:
+        pipeline = pipeline_stack_id(config.cluster_name)
+        rows.append(("-", pipeline, pipeline, config.pipeline.account, config.pipeline.region))
+    rows += [
+        (name or "-", stack.selector, stack.name, stack.account or "(from credentials)", stack.region)
+        for name, merged in deployments.items()
+        for stack in deployment_stacks(merged, name)
+    ]
+    print("\n".join(line.rstrip() for line in _columns(rows)))
+    return 0
+
+
+def _cdk_selection(
+    config: "PodnetConfig", environment: str | None, deployments: "dict[str | None, PodnetConfig]"
+) -> list[str]:
+    """What ``cdk deploy`` / ``cdk destroy`` must select: never more than one environment."""
+    from podnet.config.errors import ConfigError
+    from podnet.config.stack_names import deployment_stacks, pipeline_stack_id
+
+    if config.pipeline is not None:
+        if environment is not None:
+            raise ConfigError(
+                f"--environment {environment}: with pipeline, the pipeline deploys each environment and make deploy"
+                " deploys only the pipeline stack; leave ENVIRONMENT out"
+            )
+        return [pipeline_stack_id(config.cluster_name)]
+    if environment is None and config.environments is not None:
+        raise ConfigError(
+            f"the configuration has environments {', '.join(config.environments)}; name the one to act on:"
+            f" ENVIRONMENT={next(iter(config.environments))} (podnet: --environment NAME)"
+        )
+    return [stack.selector for name, merged in deployments.items() for stack in deployment_stacks(merged, name)]
+
+
+#: What to check when ``podnet usage`` finds no stack: the one named by --stack, or the configuration's.
+STACK_HINT = "check --stack and --region"
+CONFIG_STACK_HINT = "check clusterName, region and --environment in the configuration, or pass --stack and --region"
+
+
 def _usage(args: argparse.Namespace) -> int:
+    from podnet.config.errors import ConfigError
+    from podnet.config.regions import check_region
+
+    try:
+        if args.region is not None:
+            check_region("--region", args.region)
+        if args.stack is None:
+            stack = _cluster_stack(_read_config(args), args.environment)
+            target = (stack.name, args.region or stack.region, stack.account)
+            hint = CONFIG_STACK_HINT
+        else:
+            target = (args.stack, args.region, None)
+            hint = STACK_HINT
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
     from podnet.usage import UsageError, read_usage  # loads boto3: only this command pays for it
 
     try:
-        usage = read_usage(args.stack, args.region)
+        usage = read_usage(*target, hint=hint)
     except UsageError as error:
         print(f"podnet: {error}", file=sys.stderr)
         return 2
@@ -205,7 +367,7 @@ def _table(plan: "Plan") -> str:
             for zone in plan.zones
         ]
         rows.append(("total", "", "", "", str(plan.pod_ips)))
-        header = f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, {pod_cidrs}, serviceCidr {plan.service_cidr}"
+        network = f"vpcCidr {plan.vpc_cidr}, {pod_cidrs}, serviceCidr {plan.service_cidr}"
     else:
         rows = [("zone", "node subnet (existing)", "pod subnet", "pod IPs")]
         rows += [
@@ -213,10 +375,7 @@ def _table(plan: "Plan") -> str:
         ]
         rows.append(("total", "", "", str(plan.pod_ips)))
         blocks = ", ".join(f"{block.cidr} ({'new' if block.new else 'existing'})" for block in plan.vpc_blocks)
-        header = (
-            f"cluster {plan.cluster_name}: existing VPC {plan.vpc_id}, {pod_cidrs},"
-            f" serviceCidr {plan.service_cidr}\nVPC blocks: {blocks}"
-        )
+        network = f"existing VPC {plan.vpc_id}, {pod_cidrs}, serviceCidr {plan.service_cidr}\nVPC blocks: {blocks}"
     groups = [("node group", "min", "desired", "max", "on-demand", "pods/node", "pod capacity")]
     groups += [
         (
@@ -251,12 +410,22 @@ def _table(plan: "Plan") -> str:
         f" (per group, the min of its zone's pod IPs and its max nodes x pods per node)"
     )
     types = [("instance type", "max pods"), *((t.name, str(t.max_pods)) for t in plan.instance_types)]
-    lines = [header, "", *_columns(rows), "", *_columns(types), ""]
+    lines = [_header(plan), network, "", *_columns(rows), "", *_columns(types), ""]
     lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity]
     lines += [f"warning: {warning}" for warning in plan.warnings]
     if plan.changes is not None:
         lines += [f"change: {change}" for change in plan.changes] or ["change: none to the pod network"]
     return "\n".join(lines)
+
+
+def _header(plan: "Plan") -> str:
+    """Where and what: the environment, cluster, account, region, Kubernetes version and API endpoint."""
+    account = f"account {plan.account}" if plan.account else "the account of your credentials"
+    where = f"environment {plan.environment}: " if plan.environment else ""
+    return (
+        f"{where}cluster {plan.cluster_name} in {account}, {plan.region}; Kubernetes {plan.kubernetes_version},"
+        f" API endpoint {plan.endpoint_access}"
+    )
 
 
 def _columns(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -74,6 +74,13 @@ class Plan:
     """Everything ``podnet plan`` shows."""
 
     cluster_name: str
+    #: The environment this plan is for; None without ``environments``.
+    environment: str | None
+    region: str
+    #: None: the account of the credentials that deploy.
+    account: str | None
+    kubernetes_version: str
+    endpoint_access: str
     #: The existing VPC; None when podnet builds the VPC.
     vpc_id: str | None
     #: The VPC's blocks after deployment, primary first, then podCidr and additionalPodCidrs.
@@ -115,6 +122,11 @@ class Plan:
         """The plan as JSON-ready data."""
         return {
             "clusterName": self.cluster_name,
+            "environment": self.environment,
+            "region": self.region,
+            "account": self.account,
+            "kubernetesVersion": self.kubernetes_version,
+            "endpointAccess": self.endpoint_access,
             "vpcId": self.vpc_id,
             "vpcBlocks": [{"cidr": str(block.cidr), "new": block.new} for block in self.vpc_blocks],
             "vpcCidr": str(self.vpc_cidr),
@@ -164,10 +176,15 @@ def make_plans(
     validate_environments(config, environments)
     if environment is not None:
         environments = {environment: environments[environment]}
-    return {name: make_plan(merged, deployed) for name, merged in environments.items()}
+    named = config.environments is not None
+    return {
+        name: make_plan(merged, deployed, environment=name if named else None) for name, merged in environments.items()
+    }
 
 
-def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) -> Plan:
+def make_plan(
+    config: PodnetConfig, deployed: DeployedPodNetwork | None = None, *, environment: str | None = None
+) -> Plan:
     """Validate the configuration, and the change from ``deployed`` if given (raising ConfigError); compute its plan."""
     warnings = validate(config)
     changes = None if deployed is None else tuple(validate_change(config, deployed))
@@ -196,6 +213,11 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
     )
     return Plan(
         cluster_name=config.cluster_name,
+        environment=environment,
+        region=config.region,
+        account=config.account,
+        kubernetes_version=config.kubernetes_version,
+        endpoint_access=config.endpoint_access,
         vpc_id=None if existing is None else existing.vpc_id,
         vpc_blocks=vpc_blocks,
         vpc_cidr=vpc_blocks[0].cidr,

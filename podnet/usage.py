@@ -8,7 +8,8 @@ imports this module, so the others do not pay for loading boto3.
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from typing import Any
@@ -29,7 +30,11 @@ BAD_CREDENTIALS = {
     "SignatureDoesNotMatch",
     "UnrecognizedClientException",
 }
-PERMISSIONS = "cloudformation:DescribeStacks and ec2:DescribeSubnets"
+PERMISSIONS = "cloudformation:DescribeStacks and ec2:DescribeSubnets (sts:GetCallerIdentity with an account)"
+
+
+#: What to check when a stack named on the command line is not found.
+STACK_HINT = "check --stack and --region"
 
 
 class UsageError(Exception):
@@ -101,28 +106,14 @@ class Usage:
         return "\n".join(lines)
 
 
-def read_usage(stack: str, region: str | None) -> Usage:
-    """Ask CloudFormation and EC2; raise UsageError with one line when that is not possible."""
-    try:
-        # boto3 reads AWS_DEFAULT_REGION and profiles; AWS_REGION (what the AWS CLI and Lambda set) wins over them.
-        session = boto3.Session(region_name=region or os.environ.get("AWS_REGION") or None)
-    except BotoCoreError as error:  # e.g. AWS_PROFILE names no profile
-        raise UsageError(f"{_one_line(str(error))}; check AWS_PROFILE and your AWS config file") from None
-    if session.region_name is None:
-        raise UsageError("no AWS region: pass --region, set AWS_REGION or give your AWS profile a region")
-    try:
-        outputs = _stack_outputs(session, stack)
-        pod_subnets = _pod_subnets(stack, outputs)
+def read_usage(stack: str, region: str | None, account: str | None = None, *, hint: str = STACK_HINT) -> Usage:
+    """Ask CloudFormation and EC2; raise UsageError with one line when that is not possible (``hint``: what to check
+    when the stack is not there)."""
+    session = _session(region)
+    outputs = read_stack_outputs(stack, region, account, session=session, hint=hint)
+    pod_subnets = _pod_subnets(stack, outputs)
+    with _one_line_errors(stack, session, hint):
         found = session.client("ec2").describe_subnets(SubnetIds=[subnet_id for _, subnet_id in pod_subnets])
-    except NoCredentialsError:
-        raise UsageError(
-            "no AWS credentials found: configure a profile (aws configure, aws sso login) and set AWS_PROFILE,"
-            " or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        ) from None
-    except ClientError as error:
-        raise UsageError(_describe(error, stack, session.region_name)) from None
-    except BotoCoreError as error:
-        raise UsageError(f"cannot reach AWS: {_one_line(str(error))}") from None
     subnets = {subnet["SubnetId"]: subnet for subnet in found["Subnets"]}
     zones = tuple(
         ZoneUsage(
@@ -133,12 +124,57 @@ def read_usage(stack: str, region: str | None) -> Usage:
         )
         for zone, subnet_id in pod_subnets
     )
-    return Usage(stack=stack, region=session.region_name, cluster=outputs.get("ClusterName"), zones=zones)
+    return Usage(stack=stack, region=str(session.region_name), cluster=outputs.get("ClusterName"), zones=zones)
 
 
-def _stack_outputs(session: boto3.Session, stack: str) -> dict[str, str]:
-    (description,) = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+def read_stack_outputs(
+    stack: str,
+    region: str | None,
+    account: str | None = None,
+    *,
+    session: boto3.Session | None = None,
+    hint: str = STACK_HINT,
+) -> dict[str, str]:
+    """A deployed stack's outputs (key -> value). ``account``: refuse credentials of another account, whose
+    "stack not found" would hide that the wrong profile is in use."""
+    session = session or _session(region)
+    with _one_line_errors(stack, session, hint):
+        if account is not None:
+            caller = session.client("sts").get_caller_identity()["Account"]
+            if caller != account:
+                raise UsageError(
+                    f"the AWS credentials are for account {caller}, but the configuration deploys {stack} to account"
+                    f" {account}; use credentials for {account} (AWS_PROFILE, aws sso login)"
+                )
+        (description,) = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     return {output["OutputKey"]: output.get("OutputValue", "") for output in description.get("Outputs", [])}
+
+
+def _session(region: str | None) -> boto3.Session:
+    try:
+        # boto3 reads AWS_DEFAULT_REGION and profiles; AWS_REGION (what the AWS CLI and Lambda set) wins over them.
+        session = boto3.Session(region_name=region or os.environ.get("AWS_REGION") or None)
+    except BotoCoreError as error:  # e.g. AWS_PROFILE names no profile
+        raise UsageError(f"{_one_line(str(error))}; check AWS_PROFILE and your AWS config file") from None
+    if session.region_name is None:
+        raise UsageError("no AWS region: pass --region, set AWS_REGION or give your AWS profile a region")
+    return session
+
+
+@contextmanager
+def _one_line_errors(stack: str, session: boto3.Session, hint: str) -> Iterator[None]:
+    """AWS's exceptions as one UsageError line that says what to do."""
+    try:
+        yield
+    except NoCredentialsError:
+        raise UsageError(
+            "no AWS credentials found: configure a profile (aws configure, aws sso login) and set AWS_PROFILE,"
+            " or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        ) from None
+    except ClientError as error:
+        raise UsageError(_describe(error, stack, str(session.region_name), hint)) from None
+    except BotoCoreError as error:  # e.g. an endpoint that does not exist: a region name AWS does not have
+        raise UsageError(f"cannot reach AWS in {session.region_name}: {_one_line(str(error))}") from None
 
 
 def _pod_subnets(stack: str, outputs: dict[str, str]) -> list[tuple[str, str]]:
@@ -160,11 +196,11 @@ def _pod_subnets(stack: str, outputs: dict[str, str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _describe(error: ClientError, stack: str, region: str) -> str:
+def _describe(error: ClientError, stack: str, region: str, hint: str) -> str:
     code = error.response.get("Error", {}).get("Code", "")
     message = _one_line(error.response.get("Error", {}).get("Message", ""))
     if code == "ValidationError" and "does not exist" in message:
-        return f"stack {stack} not found in {region}; check --stack and --region"
+        return f"stack {stack} not found in {region}; {hint}"
     if code in ACCESS_DENIED:
         return f"access denied to {error.operation_name} in {region}: podnet usage needs {PERMISSIONS} ({message})"
     if code in BAD_CREDENTIALS:

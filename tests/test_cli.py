@@ -137,11 +137,14 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
     status, out, err = run(capsys, "plan", "--config", str(ORIGIN))
     assert (status, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "cluster test-cluster: vpcCidr 10.0.0.0/16, podCidr 172.2.0.0/16, serviceCidr 172.20.0.0/16"
-    assert lines[3].split() == ["us-east-1a", "10.0.0.0/19", "10.0.64.0/18", "172.2.3.0/24", "251"]
-    assert lines[4].split() == ["us-east-1b", "10.0.32.0/19", "10.0.128.0/18", "-", "0"]
-    assert lines[5].split() == ["total", "251"]
-    assert lines[8].split() == ["t3.medium", "12"]
+    assert lines[0] == (
+        "cluster test-cluster in the account of your credentials, us-east-1; Kubernetes 1.36, API endpoint private"
+    )
+    assert lines[1] == "vpcCidr 10.0.0.0/16, podCidr 172.2.0.0/16, serviceCidr 172.20.0.0/16"
+    assert lines[4].split() == ["us-east-1a", "10.0.0.0/19", "10.0.64.0/18", "172.2.3.0/24", "251"]
+    assert lines[5].split() == ["us-east-1b", "10.0.32.0/19", "10.0.128.0/18", "-", "0"]
+    assert lines[6].split() == ["total", "251"]
+    assert lines[9].split() == ["t3.medium", "12"]
     groups = lines.index("node group  min  desired  max  on-demand  pods/node  pod capacity")
     # One zone with a pod subnet: one group with every node; 6 nodes x 12 pods = 72 fit in 251 pod IPs.
     assert lines[groups + 1].split() == ["us-east-1a", "2", "auto", "6", "0", "12", "72"]
@@ -225,13 +228,11 @@ def test_plan_existing_vpc_table(
     status, out, err = run(capsys, "plan", "--config", str(EXISTING_VPC))
     assert (status, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == (
-        "cluster shared-vpc: existing VPC vpc-0123456789abcdef0, podCidr 100.64.0.0/16, serviceCidr 172.20.0.0/16"
-    )
-    assert lines[1] == "VPC blocks: 10.20.0.0/16 (existing), 10.21.0.0/16 (existing), 100.64.0.0/16 (new)"
-    assert lines[3].split() == ["zone", "node", "subnet", "(existing)", "pod", "subnet", "pod", "IPs"]
-    assert lines[4].split() == ["us-east-1a", "subnet-0a1a2a3a4a5a6a7a8", "100.64.0.0/18", "16379"]
-    assert lines[7].split() == ["total", "49137"]
+    assert lines[1] == "existing VPC vpc-0123456789abcdef0, podCidr 100.64.0.0/16, serviceCidr 172.20.0.0/16"
+    assert lines[2] == "VPC blocks: 10.20.0.0/16 (existing), 10.21.0.0/16 (existing), 100.64.0.0/16 (new)"
+    assert lines[4].split() == ["zone", "node", "subnet", "(existing)", "pod", "subnet", "pod", "IPs"]
+    assert lines[5].split() == ["us-east-1a", "subnet-0a1a2a3a4a5a6a7a8", "100.64.0.0/18", "16379"]
+    assert lines[8].split() == ["total", "49137"]
 
 
 def test_plan_with_environments_plans_each(
@@ -250,8 +251,12 @@ def test_plan_with_environments_plans_each(
     status, out, _ = run(capsys, "plan", "--config", str(PIPELINE))
     assert status == 0
     headings = [line for line in out.splitlines() if line.startswith("environment ")]
-    assert headings == ["environment dev", "environment prod"]
-    assert out.splitlines()[1].startswith("cluster podnet-dev: vpcCidr 10.0.0.0/16")
+    assert headings == [
+        "environment dev: cluster podnet-dev in account 222222222222, eu-west-1; Kubernetes 1.36, API endpoint private",
+        "environment prod: cluster podnet-prod in account 333333333333, us-east-1; Kubernetes 1.36, API endpoint"
+        " private",
+    ]
+    assert out.splitlines()[1].startswith("vpcCidr 10.0.0.0/16")
 
 
 def test_plan_one_environment(
@@ -266,7 +271,8 @@ def test_plan_one_environment(
 
     status, out, _ = run(capsys, "plan", "--config", str(PIPELINE), "--environment", "dev")
     assert status == 0
-    assert out.splitlines()[0].startswith("cluster podnet-dev: vpcCidr 10.0.0.0/16")
+    assert out.splitlines()[0].startswith("environment dev: cluster podnet-dev in account 222222222222, eu-west-1;")
+    assert out.splitlines()[1].startswith("vpcCidr 10.0.0.0/16")
 
 
 @pytest.mark.parametrize(

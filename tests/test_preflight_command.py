@@ -199,6 +199,14 @@ def test_no_credentials_cannot_run_and_says_what_to_do(endpoint: str, tmp_path: 
     assert len(done.stderr.splitlines()) == 1  # no traceback
 
 
+def test_an_unknown_profile_cannot_run_in_one_line(endpoint: str, in_process: InProcess) -> None:
+    done = in_process(_environment(endpoint, AWS_PROFILE="nobody"))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "podnet: The config profile (nobody) could not be found; check AWS_PROFILE and your AWS config file\n"
+    )
+
+
 def test_access_denied_cannot_run(endpoint: str, in_process: InProcess) -> None:
     """A user without EC2 read access: moto's IAM enforcement answers like AWS."""
     iam = boto3.client(
@@ -365,11 +373,11 @@ def test_a_missing_existing_vpc_fails_on_its_id(aws: boto3.Session) -> None:
 
 def test_make_deploy_runs_preflight_first_unless_skipped() -> None:
     dry_run = subprocess.run(["make", "-n", "deploy"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    commands = [line for line in dry_run.stdout.splitlines() if "podnet preflight" in line or "cdk" in line]
+    commands = [line for line in dry_run.stdout.splitlines() if "podnet preflight" in line or " deploy " in line]
     assert "podnet preflight" in commands[0]
-    assert "deploy --all" in commands[1]
+    assert " deploy $stacks" in commands[1]  # tests/test_stack_selection.py: the stacks of one environment
     skipped = subprocess.run(
         ["make", "-n", "deploy", "PREFLIGHT=0"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert "podnet preflight" not in skipped.stdout
-    assert "deploy --all" in skipped.stdout
+    assert " deploy $stacks" in skipped.stdout

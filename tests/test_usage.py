@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -250,6 +251,108 @@ def test_rejected_credentials(cloud: Cloud, in_process: Run) -> None:
     with enable_iam_authentication():
         result = in_process("--stack", STACK)
     _fails_in_one_line(result, "AWS rejected the credentials (InvalidClientTokenId)")
+
+
+def test_unknown_region_in_one_line(in_process: Run) -> None:
+    status, out, err = in_process("--stack", STACK, "--region", "us-east-9")
+    assert (status, out) == (2, "")
+    assert err.startswith("podnet: --region 'us-east-9' is not an AWS region")
+    assert "did you mean one of us-east-1, us-east-2?" in err
+    assert len(err.splitlines()) == 1
+
+
+# Without --stack: the configuration's cluster stack, region and account (cdk.json, --config, --environment).
+
+#: The moto stack's deployment: clusterName demo makes the stack demo-cluster; its pod subnets as deployed.
+DEMO: dict[str, Any] = {
+    "clusterName": "demo",
+    "region": REGION,
+    "availabilityZones": ["us-east-1a", "us-east-1b"],
+    "podSubnets": {"us-east-1a": "100.64.0.0/26", "us-east-1b": "100.64.1.0/24"},
+}
+
+
+@pytest.fixture
+def config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, Any]], Path]:
+    """A project folder without cdk.json, made the current one; write a configuration file into it."""
+    monkeypatch.chdir(tmp_path)
+
+    def write(config: dict[str, Any]) -> Path:
+        path = tmp_path / "podnet.json"
+        path.write_text(json.dumps(config))
+        return path
+
+    return write
+
+
+def test_the_stack_region_and_account_come_from_the_configuration(
+    cloud: Cloud, in_process: Run, config_folder: Callable[[dict[str, Any]], Path]
+) -> None:
+    config = config_folder({**DEMO, "account": "123456789012"})  # moto's account
+    # AWS_REGION says eu-west-1: the configuration's region wins (the stack is where podnet deployed it).
+    env = {"AWS_ENDPOINT_URL": cloud.endpoint, "AWS_REGION": "eu-west-1", **KEYS}
+    status, out, err = in_process("--config", str(config), env=env)
+    assert (status, err) == (1, "")
+    assert out.startswith(f"cluster demo (stack {STACK}, {REGION}): free pod IPs per zone")
+    # --region still overrides.
+    _fails_in_one_line(
+        in_process("--config", str(config), "--region", "eu-west-1", env=env),
+        f"stack {STACK} not found in eu-west-1; check clusterName, region and --environment in the configuration",
+    )
+
+
+def test_credentials_of_another_account_than_the_configurations(
+    in_process: Run, config_folder: Callable[[dict[str, Any]], Path]
+) -> None:
+    config = config_folder({**DEMO, "account": "111111111111"})
+    _fails_in_one_line(
+        in_process("--config", str(config)),
+        "the AWS credentials are for account 123456789012, but the configuration deploys demo-cluster to account"
+        " 111111111111; use credentials for 111111111111",
+    )
+
+
+def test_with_environments_the_environment_names_the_stack(
+    in_process: Run, config_folder: Callable[[dict[str, Any]], Path]
+) -> None:
+    config = config_folder({"environments": {"dev": {**DEMO, "clusterName": "demo-dev"}, "prod": {}}})
+    _fails_in_one_line(
+        in_process("--config", str(config)),
+        "the configuration has environments dev, prod; name one with --environment NAME",
+    )
+    _fails_in_one_line(
+        in_process("--config", str(config), "--environment", "dev"),
+        "stack dev-demo-dev-cluster not found in us-east-1",
+    )
+
+
+def test_plan_reads_the_deployed_pod_network_from_the_stack(
+    cloud: Cloud,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    config_folder: Callable[[dict[str, Any]], Path],
+) -> None:
+    for variable, value in _environment(cloud, None, None).items():
+        monkeypatch.setenv(variable, value)
+    same = config_folder(DEMO)
+    assert main(["plan", "--config", str(same), "--deployed"]) == 0
+    out, err = capsys.readouterr()
+    assert (out.splitlines()[-1], err) == ("change: none to the pod network", "")
+
+    # A pod subnet that overlaps the deployed one it replaces cannot deploy in one step.
+    moved = config_folder({**DEMO, "podSubnets": {**DEMO["podSubnets"], "us-east-1b": "100.64.1.0/25"}})
+    assert main(["plan", "--config", str(moved), "--deployed"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("podnet: podSubnets.us-east-1b") and len(err.splitlines()) == 1
+
+    # The stack of another cluster: the AWS error in one line, exit 2 as for usage.
+    other = config_folder({**DEMO, "clusterName": "other"})
+    assert main(["plan", "--config", str(other), "--deployed"]) == 2
+    assert capsys.readouterr().err == (
+        "podnet: stack other-cluster not found in us-east-1; check clusterName, region and --environment in the"
+        " configuration, or pass --deployed FILE\n"
+    )
 
 
 @pytest.mark.parametrize("value", ["-1", "101", "x"])

@@ -29,15 +29,25 @@ class DeployedPodNetwork:
 def read_deployed(path: Path) -> DeployedPodNetwork:
     """Parse a saved ``CustomNetworking`` output, or raise ConfigError saying how to get a good one."""
     try:
-        document = json.loads(path.read_text())
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ConfigError(f"deployed file {path}: {reason}; save it with: {HOW_TO_GET}") from None
+    return parse_deployed(text, f"deployed file {path}")
+
+
+def parse_deployed(text: str | None, source: str) -> DeployedPodNetwork:
+    """Parse a ``CustomNetworking`` output read from ``source`` (a file, a stack), or raise ConfigError."""
+    if text is None:
+        raise ConfigError(f"{source} has no CustomNetworking output; is it podnet's cluster stack?")
+    try:
+        document = json.loads(text)
         return DeployedPodNetwork(
             availability_zones=tuple(str(zone) for zone in document["availabilityZones"]),
             pod_cidrs=tuple(IPv4Network(block) for block in document["podCidrs"]),
             pod_subnets={str(zone): IPv4Network(entry["cidr"]) for zone, entry in document["podSubnets"].items()},
         )
-    except OSError as error:
-        raise ConfigError(f"deployed file {path}: {error.strerror}; save it with: {HOW_TO_GET}") from None
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as error:
         raise ConfigError(
-            f"deployed file {path} is not a CustomNetworking stack output ({error!r}); save it with: {HOW_TO_GET}"
+            f"{source} is not a CustomNetworking stack output ({error!r}); save it with: {HOW_TO_GET}"
         ) from None

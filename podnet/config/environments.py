@@ -14,6 +14,7 @@ from podnet.config.errors import ConfigError
 from podnet.config.loading import merge, parse_config
 from podnet.config.model import PipelineConfig, PodnetConfig
 from podnet.config.regions import check_region
+from podnet.config.stack_names import STACK_NAME, check_stack_names, pipeline_stack_id
 from podnet.config.validation import ACCOUNT, validate
 
 #: Keys that describe the deployment as a whole, not one environment.
@@ -64,13 +65,21 @@ def validate_environments(config: PodnetConfig, environments: dict[str, PodnetCo
     """Validate every environment and the pipeline section; return the warnings, each naming its environment."""
     warnings = []
     for name, environment in environments.items():
-        with _in_environment(name if config.environments is not None else None):
+        named = name if config.environments is not None else None
+        with _in_environment(named):
             found = validate(environment)
+            check_stack_names(environment, named)
         prefix = f"environments.{name}: " if config.environments is not None else ""
         warnings += [prefix + warning for warning in found]
     _check_distinct_clusters(environments)
     if config.pipeline is not None:
         check_pipeline(config.pipeline, environments)
+        pipeline_stack = pipeline_stack_id(config.cluster_name)
+        if not STACK_NAME.fullmatch(pipeline_stack):
+            raise ConfigError(
+                f"clusterName {config.cluster_name!r} makes the pipeline stack name {pipeline_stack!r}, and stack names"
+                " allow only letters, digits and '-', starting with a letter; change the top-level clusterName"
+            )
     return warnings
 
 

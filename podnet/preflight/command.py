@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check(environments: dict[str, Any], *, named: bool, output: str) -> int:
     import boto3
+    from botocore.exceptions import BotoCoreError
 
     from podnet.preflight.account import CannotRun, run_checks, target_of
 
@@ -72,7 +73,14 @@ def _check(environments: dict[str, Any], *, named: bool, output: str) -> int:
     for name, config in environments.items():
         target = target_of(config)
         try:
-            account, results = run_checks(target, boto3.Session(region_name=target.region))
+            session = boto3.Session(region_name=target.region)
+        except BotoCoreError as error:  # e.g. AWS_PROFILE names a profile the AWS config files do not have
+            print(
+                f"podnet: {' '.join(str(error).split())}; check AWS_PROFILE and your AWS config file", file=sys.stderr
+            )
+            return CANNOT_RUN
+        try:
+            account, results = run_checks(target, session)
         except CannotRun as error:
             print(error, file=sys.stderr)
             return CANNOT_RUN

@@ -6,6 +6,7 @@ from aws_cdk import Environment, Tags
 from constructs import Construct
 
 from podnet.config.model import PodnetConfig
+from podnet.config.stack_names import cluster_stack_id, network_stack_id
 from podnet.stacks.cluster_stack import ClusterStack
 from podnet.stacks.network_stack import NetworkStack
 
@@ -26,12 +27,12 @@ def add_podnet_stacks(scope: Construct, config: PodnetConfig) -> Deployment:
     env = Environment(account=config.account, region=config.region)
     name = config.cluster_name
     network = (
-        NetworkStack(scope, f"{name}-network", config=config, env=env, description=f"podnet {name}: VPC")
+        NetworkStack(scope, network_stack_id(name), config=config, env=env, description=f"podnet {name}: VPC")
         if config.existing_vpc is None
         else None
     )
     cluster = ClusterStack(
-        scope, f"{name}-cluster", config=config, network=network, env=env, description=f"podnet {name}: EKS"
+        scope, cluster_stack_id(name), config=config, network=network, env=env, description=f"podnet {name}: EKS"
     )
     Tags.of(scope).add("podnet:cluster", name)
     return Deployment(network=network, cluster=cluster)

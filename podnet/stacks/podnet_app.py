@@ -9,6 +9,7 @@ from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from podnet.config.app_config import AppConfig
+from podnet.config.stack_names import pipeline_stack_id
 from podnet.stacks.deployment import add_podnet_stacks
 
 
@@ -24,7 +25,7 @@ def build_app(app: App, app_config: AppConfig) -> None:
 
         PipelineStack(
             app,
-            f"{config.cluster_name}-pipeline",
+            pipeline_stack_id(config.cluster_name),
             pipeline=config.pipeline,
             environments=app_config.environments,
             config_file=app_config.config_file,
