@@ -35,8 +35,12 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# make synth starts from a cloud assembly without another configuration's templates (stages, stacks of another
+# clusterName); the staged assets (asset.*) stay, as they save copying the same files again.
+CDK_OUT ?= cdk.out
 synth: setup
-	$(CDK) synth --quiet $(CDK_CONFIG)
+	[ ! -d $(CDK_OUT) ] || find $(CDK_OUT) -mindepth 1 -maxdepth 1 ! -name 'asset.*' -exec rm -rf {} +
+	$(CDK) synth --quiet --output $(CDK_OUT) $(CDK_CONFIG)
 
 plan: setup
 	$(BIN)/podnet plan $(PODNET_CONFIG) $(if $(DEPLOYED),--deployed $(filter-out stack,$(DEPLOYED)))

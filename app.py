@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The podnet CDK app: ``cdk synth`` / ``cdk deploy`` entry point (see README.md and podnet/stacks/podnet_app.py)."""
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -26,10 +27,26 @@ def main() -> int:
 
     pure_imports.join()
 
-    app = App()
+    root = Path(__file__).resolve().parent
+    if "CDK_OUTDIR" in os.environ:  # run by the CDK CLI (make synth, cdk deploy): it passes cdk.json's context
+        app = App()
+    else:  # python app.py: read cdk.json's context (feature flags, podnet settings) as the CLI would
+        from podnet.config.loading import read_cdk_json_context
+
+        try:
+            cdk_json_context = read_cdk_json_context(root / "cdk.json")
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return 1
+        app = App(context=cdk_json_context, outdir=str(root / "cdk.out"))
+        print(
+            "podnet: run without the CDK CLI: synthesizing cdk.json's configuration into cdk.out (make synth"
+            " CONFIG=FILE for another configuration; make deploy to deploy)",
+            file=sys.stderr,
+        )
     context = {key: app.node.try_get_context(key) for key in (CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY)}
     try:
-        app_config = load_app_config(context, Path(__file__).resolve().parent)
+        app_config = load_app_config(context, root)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1

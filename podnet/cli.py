@@ -175,6 +175,13 @@ def _max_pods(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        if args.prefix_delegation and not limits.prefix_delegation_supported:
+            print(
+                f"podnet: {name} is not a Nitro or bare-metal type, so prefix delegation cannot work on it (podnet plan"
+                " rejects it too); leave out --prefix-delegation or use a Nitro type",
+                file=sys.stderr,
+            )
+            return 1
         known.append(limits)
     mode = MaxPodsMode(custom_networking=args.custom_networking, prefix_delegation=args.prefix_delegation, cap=args.cap)
     for limits in known:

@@ -21,8 +21,15 @@ CGNAT = IPv4Network("100.64.0.0/10")
 PUBLIC = IPv4Network("52.0.0.0/8")
 REGIONS = ("us-east-1", "eu-west-2", "ap-southeast-1")
 
-#: Instance types custom networking can use (a secondary ENI), and those that also take prefix delegation.
-MULTI_ENI_TYPES = sorted(name for name, limits in eni_limits().items() if limits.enis >= 2)
+#: Every node runs aws-node, kube-proxy and the Pod Identity agent: it must hold at least one more pod.
+NODE_DAEMONSETS = 3
+#: Instance types custom networking can use (a secondary ENI, room for a pod beyond the DaemonSets: the VPC CNI's
+#: (ENIs - 1) x (IPs per ENI - 1) + 2), and those that also take prefix delegation.
+MULTI_ENI_TYPES = sorted(
+    name
+    for name, limits in eni_limits().items()
+    if limits.enis >= 2 and (limits.enis - 1) * (limits.ips_per_eni - 1) + 2 > NODE_DAEMONSETS
+)
 PREFIX_TYPES = [name for name in MULTI_ENI_TYPES if eni_limits()[name].prefix_delegation_supported]
 #: (prefix delegation, architecture) -> the types above of that architecture, in the same order: looked up once,
 #: not for every drawn configuration.
@@ -72,14 +79,15 @@ def valid_configs(draw: Draw) -> dict[str, Any]:
     service = block_in(draw, parent, draw(st.integers(max(12, parent.prefixlen), 24)))
 
     raw: dict[str, Any] = {
-        "clusterName": draw(st.from_regex(r"[0-9A-Za-z][A-Za-z0-9_-]{0,30}", fullmatch=True)),
+        # Also a CloudFormation stack name once "-network" is added: a letter first, no '_'.
+        "clusterName": draw(st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,30}", fullmatch=True)),
         "kubernetesVersion": draw(st.sampled_from(SUPPORTED_KUBERNETES_VERSIONS)),
         "region": region,
         "availabilityZones": zones,
         "vpcCidr": str(vpc),
         "podCidr": str(pod),
         "serviceCidr": str(service),
-        "maxPodsCap": draw(st.integers(1, 250)),
+        "maxPodsCap": draw(st.integers(NODE_DAEMONSETS + 1, 250)),
         "prefixDelegation": draw(st.booleans()),
     }
     if pod_subnets:

@@ -198,7 +198,7 @@ def test_plan_origin_json(capsys: pytest.CaptureFixture[str], tmp_path: Path, mo
         ('{"podCidr": "192.168.0.0/16"}', "podnet: podCidr 192.168.0.0/16 cannot be added to a VPC whose primary CIDR"),
         ('{"podCidr": "100.64.0.1/16"}', "podnet: podCidr: "),
         ('{"podCidrs": "100.64.0.0/16"}', "podnet: unknown setting 'podCidrs'; did you mean 'podCidr'?"),
-        ("{not json", "podnet: configFile bad.json is not valid json"),
+        ("{not json", "podnet: configFile bad.json is not valid JSON"),
     ],
 )
 def test_plan_invalid_config(

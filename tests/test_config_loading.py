@@ -68,8 +68,8 @@ def test_yaml_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("bad.json", "{not json", "is not valid json"),
-        ("bad.yaml", "a: [unclosed", "is not valid yaml"),
+        ("bad.json", "{not json", "is not valid JSON"),
+        ("bad.yaml", "a: [unclosed", "is not valid YAML"),
         ("list.json", "[1, 2]", "must hold a mapping of settings"),
     ],
 )

@@ -167,3 +167,14 @@ def test_make_verify_reads_the_configurations_cluster_stack(config_file: Path, t
     refused = verify()
     assert "podnet: the configuration has environments dev, prod; name one with --environment NAME" in refused.stderr
     assert not (tmp_path / "asked").exists()
+
+
+def test_make_synth_leaves_no_template_of_another_configuration(tmp_path: Path) -> None:
+    """What an earlier synth of another configuration left; the cdk command is a no-op stand-in (``true``)."""
+    for stale in ("dev-podnet-dev-cluster.template.json", "manifest.json", "assembly-dev/manifest.json"):
+        (tmp_path / stale).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / stale).write_text("{}")
+    (tmp_path / "asset.0123").mkdir()
+    done = make("synth", f"CDK_OUT={tmp_path}", "CDK=true")
+    assert done.returncode == 0, done.stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["asset.0123"]

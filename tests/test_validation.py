@@ -250,8 +250,11 @@ def test_defaults_are_valid_and_warn_only_that_nobody_is_admin() -> None:
         {"prefixDelegation": True, "nodes": {"instanceTypes": ["m5.large", "c6i.metal", "m6i.large"]}},
         {"endpointAccess": "public-and-private", "publicAccessCidrs": ["203.0.113.0/24"]},
         {"account": "123456789012", "adminRoleArns": ["arn:aws:iam::123456789012:role/path/to/Admin"]},
-        {"adminRoleArns": ["arn:aws-cn:iam::123456789012:role/Admin"]},
-        {"region": "cn-north-1", "availabilityZones": ["cn-north-1a", "cn-north-1b"]},
+        {
+            "region": "cn-north-1",
+            "availabilityZones": ["cn-north-1a", "cn-north-1b"],
+            "adminRoleArns": ["arn:aws-cn:iam::123456789012:role/Admin"],
+        },
         {"region": "us-gov-west-1", "availabilityZones": ["us-gov-west-1a", "us-gov-west-1b"]},
         {"region": "ap-southeast-7", "availabilityZones": ["ap-southeast-7a", "ap-southeast-7b"]},
         {"maxPodsCap": 250, "clusterName": "a" * 100},

@@ -16,18 +16,29 @@ from podnet.config.errors import ConfigError
 
 
 @cache
-def aws_regions() -> frozenset[str]:
-    """Every region of every partition (aws, aws-cn, aws-us-gov, ...), without pseudo-regions like ``aws-global``."""
+def region_partitions() -> dict[str, str]:
+    """Region -> its partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...), for every region of every partition, without
+    pseudo-regions like ``aws-global``."""
     spec = find_spec("botocore")
     if spec is None or spec.origin is None:
         raise ConfigError("botocore is not installed, and podnet checks region names against its data; run make setup")
     data = json.loads((Path(spec.origin).parent / "data" / "partitions.json").read_text())
-    return frozenset(
-        region
+    return {
+        region: partition["id"]
         for partition in data["partitions"]
         for region in partition["regions"]
         if re.fullmatch(partition["regionRegex"], region)
-    )
+    }
+
+
+def aws_regions() -> frozenset[str]:
+    """Every region of every partition."""
+    return frozenset(region_partitions())
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region ``check_region`` accepted: what ARNs in that region start with (``arn:aws-cn:``)."""
+    return region_partitions()[region]
 
 
 def check_region(setting: str, region: str) -> None:

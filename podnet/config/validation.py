@@ -9,13 +9,14 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from ipaddress import IPv4Network
 from itertools import combinations, permutations
 
 from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
-from podnet.config.regions import check_region
+from podnet.config.regions import check_region, partition_of
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
@@ -49,10 +50,23 @@ UNASSIGNABLE = (
 
 CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
 ACCOUNT = re.compile(r"\d{12}")
-SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}")
+#: arn:PARTITION:sns:REGION:ACCOUNT:NAME (topic names: ASCII letters, digits, '-' and '_', up to 256).
+SNS_TOPIC_ARN = re.compile(r"arn:(aws[a-z-]*):sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}", re.ASCII)
 #: EKS AMI release names: ``v`` and the build date (amazon-eks-ami's release tags, e.g. v20260827).
-AMI_RELEASE = re.compile(r"v\d{8}")
-IAM_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
+AMI_RELEASE = re.compile(r"v(\d{8})")
+#: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME. IAM names and paths are ASCII ([\w+=,.@-]); a name has up to 64
+#: characters, a path (``/`` ... ``/``) up to 512 (IAM API reference: Role, RoleName and Path).
+IAM_ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::\d{12}:role(/(?:[\w+=,.@-]+/)*)([\w+=,.@-]{1,64})", re.ASCII)
+IAM_PATH_LIMIT = 512
+#: Amazon VPC's quota of IPv4 CIDR blocks per VPC, primary included, cannot be raised above this.
+MAX_BLOCKS_PER_VPC = 50
+#: Instance types in an Auto Scaling group's mixed instances policy (the Overrides list): at most 40.
+MAX_INSTANCE_TYPES = 40
+#: EKS accepts at most 40 CIDR blocks in a cluster's publicAccessCidrs.
+MAX_PUBLIC_ACCESS_CIDRS = 40
+#: Pods every node runs before any of yours: the DaemonSets of EKS (aws-node, kube-proxy) and the EKS Pod Identity
+#: agent add-on podnet installs. They count toward a node's max pods (kubelet counts every pod, host network or not).
+NODE_DAEMONSETS = ("aws-node", "kube-proxy", "eks-pod-identity-agent")
 
 
 @dataclass(frozen=True)
@@ -132,11 +146,15 @@ def _check_cluster(config: PodnetConfig) -> None:
     check_region("region", config.region)
     if config.account is not None and not ACCOUNT.fullmatch(config.account):
         raise ConfigError(f"account {config.account!r} is not an AWS account id; use its 12 digits or leave it out")
+    partition = partition_of(config.region)
     for arn in config.admin_role_arns:
-        if not IAM_ROLE_ARN.fullmatch(arn):
-            raise ConfigError(
-                f"adminRoleArns: {arn!r} is not an IAM role ARN; use arn:aws:iam::<12-digit account>:role/<name>"
-            )
+        _check_role_arn(arn, partition, config.region)
+    _no_duplicates("adminRoleArns", config.admin_role_arns)
+    if len(config.public_access_cidrs) > MAX_PUBLIC_ACCESS_CIDRS:
+        raise ConfigError(
+            f"publicAccessCidrs lists {len(config.public_access_cidrs)} blocks; EKS accepts at most"
+            f" {MAX_PUBLIC_ACCESS_CIDRS}: merge neighbouring blocks into larger ones"
+        )
     if config.public_access_cidrs and config.endpoint_access == "private":
         raise ConfigError(
             "publicAccessCidrs has no effect with endpointAccess 'private'; set endpointAccess to"
@@ -146,6 +164,25 @@ def _check_cluster(config: PodnetConfig) -> None:
         raise ConfigError(
             f"maxPodsCap {config.max_pods_cap} is above {MAX_PODS_CAP_LIMIT}, the most pods EKS supports per node;"
             " use 110 (or 250 for nodes with more than 30 vCPUs)"
+        )
+
+
+def _check_role_arn(arn: str, partition: str, region: str) -> None:
+    match = IAM_ROLE_ARN.fullmatch(arn)
+    if match is None:
+        raise ConfigError(
+            f"adminRoleArns: {arn!r} is not an IAM role ARN; use arn:{partition}:iam::<12-digit account>:role/<name>"
+            " (ASCII letters, digits and +=,.@_- only)"
+        )
+    arn_partition, path, _ = match.groups()
+    if len(path) > IAM_PATH_LIMIT:
+        raise ConfigError(
+            f"adminRoleArns: {arn[:60]!r}... has a role path of {len(path)} characters; IAM allows {IAM_PATH_LIMIT}"
+        )
+    if arn_partition != partition:
+        raise ConfigError(
+            f"adminRoleArns: {arn!r} is in partition {arn_partition}, but region {region} is in {partition}; use the"
+            f" role's ARN in {partition} (arn:{partition}:iam::...)"
         )
 
 
@@ -178,6 +215,12 @@ def _pod_blocks(config: PodnetConfig) -> list[tuple[str, IPv4Network]]:
 def _check_vpc_blocks(config: PodnetConfig) -> None:
     blocks = vpc_blocks(config)
     pods = _pod_blocks(config)
+    if len(blocks) + len(pods) > MAX_BLOCKS_PER_VPC:
+        listed = "existingVpc.cidrBlocks" if config.existing_vpc else "vpcCidr"
+        raise ConfigError(
+            f"{listed}, podCidr and additionalPodCidrs make {len(blocks) + len(pods)} IPv4 blocks in one VPC; Amazon"
+            f" VPC allows at most {MAX_BLOCKS_PER_VPC} (the quota's maximum), so use fewer, larger additionalPodCidrs"
+        )
     for vpc in blocks:
         _check_prefix(vpc.setting, vpc.block, VPC_PREFIX_RANGE)
     for setting, pod in pods:
@@ -299,6 +342,11 @@ def _check_instance_types(config: PodnetConfig) -> list[EniLimits]:
     """The ENI limits of every configured type, once each type is known to work with custom networking."""
     types = config.nodes.instance_types
     _no_duplicates("nodes.instanceTypes", types)
+    if len(types) > MAX_INSTANCE_TYPES:
+        raise ConfigError(
+            f"nodes.instanceTypes lists {len(types)} types; an Auto Scaling group's mixed instances policy takes at"
+            f" most {MAX_INSTANCE_TYPES}: keep the {MAX_INSTANCE_TYPES} you prefer"
+        )
     found = []
     for instance_type in types:
         limits = lookup(instance_type)
@@ -318,6 +366,19 @@ def _check_instance_types(config: PodnetConfig) -> list[EniLimits]:
                 " cannot work on it; use a Nitro type or set prefixDelegation to false"
             )
         found.append(limits)
+    smallest = min(found, key=lambda limits: max_pods(limits, config.max_pods_mode))
+    per_node = max_pods(smallest, config.max_pods_mode)
+    if per_node <= len(NODE_DAEMONSETS):
+        cause = (
+            f"maxPodsCap {config.max_pods_cap}"
+            if per_node == config.max_pods_cap
+            else f"{smallest.instance_type}'s network interfaces"
+        )
+        raise ConfigError(
+            f"nodes.instanceTypes: a {smallest.instance_type} node holds {per_node} pods ({cause}), and every node"
+            f" runs {len(NODE_DAEMONSETS)} DaemonSet pods ({', '.join(NODE_DAEMONSETS)}), so none of yours would"
+            f" fit; raise maxPodsCap or use larger types (podnet max-pods TYPE)"
+        )
     architectures = sorted({architecture(t) for t in config.nodes.instance_types})
     if len(architectures) > 1:
         raise ConfigError(
@@ -329,10 +390,11 @@ def _check_instance_types(config: PodnetConfig) -> list[EniLimits]:
 
 def _check_node_sizes(config: PodnetConfig) -> None:
     nodes = config.nodes
-    if nodes.ami_release_version is not None and not AMI_RELEASE.fullmatch(nodes.ami_release_version):
+    if nodes.ami_release_version is not None and not _is_release(nodes.ami_release_version):
         raise ConfigError(
             f"nodes.amiReleaseVersion {nodes.ami_release_version!r} is not an EKS AMI release; use its date tag as"
-            " published by amazon-eks-ami, e.g. 'v20260827', or leave it out for the recommended AMI"
+            " published by amazon-eks-ami, e.g. 'v20260827' (v and a real date, YYYYMMDD), or leave it out for the"
+            " recommended AMI"
         )
     if not nodes.min_size <= nodes.desired_size <= nodes.max_size:
         raise ConfigError(
@@ -351,12 +413,33 @@ def _check_node_sizes(config: PodnetConfig) -> None:
         )
 
 
+def _is_release(name: str) -> bool:
+    match = AMI_RELEASE.fullmatch(name)
+    if match is None:
+        return False
+    try:
+        datetime.strptime(match.group(1), "%Y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
 def _check_ip_alarms(config: PodnetConfig) -> None:
     topic = config.ip_alarms.topic_arn
-    if topic is not None and not SNS_TOPIC_ARN.fullmatch(topic):
+    if topic is None:
+        return
+    partition = partition_of(config.region)
+    match = SNS_TOPIC_ARN.fullmatch(topic)
+    if match is None:
         raise ConfigError(
-            f"ipAlarms.topicArn {topic!r} is not an SNS topic ARN; use arn:aws:sns:<region>:<12-digit account>:<topic>"
-            " or leave it out"
+            f"ipAlarms.topicArn {topic!r} is not an SNS topic ARN; use arn:{partition}:sns:{config.region}:<12-digit"
+            " account>:<topic> or leave it out"
+        )
+    if match.groups() != (partition, config.region):
+        raise ConfigError(
+            f"ipAlarms.topicArn {topic!r} is not in the cluster's region {config.region} ({partition}), where"
+            f" podnet's alarms are and whose topics they notify; use a topic in {config.region}"
+            f" (arn:{partition}:sns:{config.region}:...)"
         )
 
 
@@ -378,7 +461,9 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
                 " it with podSubnets or remove it"
             )
     blocks = 1 + len(config.pod_cidrs)
-    if config.existing_vpc is None and blocks > DEFAULT_BLOCKS_PER_VPC:  # existing_vpc_warnings counts its blocks
+    if (
+        config.existing_vpc is None and blocks > DEFAULT_BLOCKS_PER_VPC and blocks <= MAX_BLOCKS_PER_VPC
+    ):  # existing_vpc_warnings counts its blocks
         warnings.append(
             f"vpcCidr, podCidr and additionalPodCidrs make {blocks} IPv4 CIDR blocks, above the VPC default quota of"
             f" {DEFAULT_BLOCKS_PER_VPC}; ask for a quota increase (IPv4 CIDR blocks per VPC) before deploying"
