@@ -78,10 +78,17 @@ def test_environment_parse_errors_name_the_environment() -> None:
     )
 
 
-def test_region_override_needs_its_own_zones() -> None:
-    environments = {"dev": {"region": "eu-west-1"}}
+def test_a_region_override_brings_its_own_default_zones() -> None:
+    """The base's zones are a default, not a setting: an environment in another region gets that region's."""
+    environments, _ = expand({"environments": {"dev": {"region": "eu-west-1"}, "prod": {"clusterName": "prod"}}})
+    assert environments["dev"].availability_zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    assert environments["prod"].availability_zones == ("us-east-1a", "us-east-1b", "us-east-1c")
+
+
+def test_zones_the_base_sets_stay_settings() -> None:
+    zones = {"availabilityZones": ["us-east-1a", "us-east-1b"]}
     with pytest.raises(ConfigError, match=r"^podnet: environments\.dev\.availabilityZones: 'us-east-1a' is not a zone"):
-        expand({"environments": environments})
+        expand({**zones, "environments": {"dev": {"region": "eu-west-1"}}})
 
 
 @pytest.mark.parametrize(

@@ -53,10 +53,15 @@ def test_bad_settings_fail_in_one_line_naming_the_key(ip_alarms: dict[str, Any],
     assert "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("topic", [TOPIC, "arn:aws-us-gov:sns:us-gov-west-1:111111111111:Pager_2"])
-def test_topic_arns_of_every_partition_pass(topic: str) -> None:
-    assert parse_config({"ipAlarms": {"topicArn": topic}}).ip_alarms.topic_arn == topic
-    validate(parse_config({"ipAlarms": {"topicArn": topic}}))
+@pytest.mark.parametrize(
+    ("region", "topic"),
+    [("us-east-1", TOPIC), ("us-gov-west-1", "arn:aws-us-gov:sns:us-gov-west-1:111111111111:Pager_2")],
+)
+def test_topic_arns_of_every_partition_pass(region: str, topic: str) -> None:
+    """A topic of the cluster's region, in its partition (tests/test_hostile_input.py: the others are refused)."""
+    raw = {"region": region, "ipAlarms": {"topicArn": topic}}
+    assert parse_config(raw).ip_alarms.topic_arn == topic
+    validate(parse_config(raw))
 
 
 def test_an_environment_overrides_one_alarm_setting_and_keeps_the_others() -> None:

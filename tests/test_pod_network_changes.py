@@ -247,7 +247,7 @@ def test_plan_compares_one_environment_with_the_deployed_file(
     )
     assert main(["plan", "--config", str(config), "--deployed", str(deployed)]) == 1
     assert capsys.readouterr().err == (
-        "podnet: --deployed FILE is the pod network of one environment; name it with --environment NAME\n"
+        "podnet: --deployed is the pod network of one environment; name it with --environment NAME\n"
     )
     assert main(["plan", "--config", str(config), "--deployed", str(deployed), "--environment", "prod"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "change: none to the pod network"

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from podnet.config.zones import default_zones
 from podnet.ipplan.carving import carve_pod_subnets
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
@@ -44,7 +45,8 @@ class NodesConfig(_Settings):
 
     instance_types: tuple[str, ...] = Field(default=DEFAULT_INSTANCE_TYPES, min_length=1)
     min_size: int = Field(default=2, ge=0)
-    #: Only without the autoscaler: with it, the groups start at their minSize and the Cluster Autoscaler sizes them.
+    #: Only without the autoscaler: with it, the groups start at their minSize and the Cluster Autoscaler sizes them
+    #: (so it need not lie between minSize and maxSize).
     desired_size: int = Field(default=3, ge=0)
     max_size: int = Field(default=6, ge=1)
     on_demand_base_capacity: int = Field(default=0, ge=0)
@@ -110,7 +112,9 @@ class PodnetConfig(_Settings):
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     region: str = "us-east-1"
     account: str | None = None
-    availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")
+    #: Default: the region's a, b and c (podnet.config.zones). A default, not a setting: an environment with its own
+    #: region gets that region's zones.
+    availability_zones: tuple[str, ...] = Field(default_factory=lambda data: default_zones(data.get("region", "")))
     vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/16")
     pod_cidr: IPv4Network = IPv4Network("100.64.0.0/16")
     #: More secondary blocks for pods, to grow beyond podCidr; pod subnets go in them through ``podSubnets``.
@@ -180,7 +184,8 @@ class PodnetConfig(_Settings):
         return zone_group_sizes(
             self.node_availability_zones,
             min_size=nodes.min_size,
-            desired_size=nodes.desired_size,
+            # With the autoscaler the groups start at their minSize; desiredSize is not used.
+            desired_size=nodes.min_size if nodes.autoscaler else nodes.desired_size,
             max_size=nodes.max_size,
             on_demand_base_capacity=nodes.on_demand_base_capacity,
         )

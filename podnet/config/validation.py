@@ -17,6 +17,7 @@ from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
 from podnet.config.regions import check_region, partition_of
+from podnet.config.zones import check_default_zones
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
@@ -188,6 +189,7 @@ def _check_role_arn(arn: str, partition: str, region: str) -> None:
 
 def _check_zones(config: PodnetConfig) -> None:
     zones = config.availability_zones
+    check_default_zones(config.region, zones)
     if len(zones) < 2:
         raise ConfigError(
             f"availabilityZones lists {len(zones)} zone(s); EKS needs subnets in at least two, e.g."
@@ -396,7 +398,11 @@ def _check_node_sizes(config: PodnetConfig) -> None:
             " published by amazon-eks-ami, e.g. 'v20260827' (v and a real date, YYYYMMDD), or leave it out for the"
             " recommended AMI"
         )
-    if not nodes.min_size <= nodes.desired_size <= nodes.max_size:
+    if nodes.min_size > nodes.max_size:
+        raise ConfigError(
+            f"nodes: minSize {nodes.min_size} is above maxSize {nodes.max_size}; lower minSize or raise maxSize"
+        )
+    if not nodes.autoscaler and not nodes.min_size <= nodes.desired_size <= nodes.max_size:
         raise ConfigError(
             f"nodes: need minSize <= desiredSize <= maxSize (got {nodes.min_size}, {nodes.desired_size},"
             f" {nodes.max_size}); adjust the sizes"
