@@ -52,9 +52,11 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The documentation site on http://127.0.0.1:8000, rebuilt on every change (make test builds it with --strict).
+# The documentation site on http://127.0.0.1:8000, rebuilt on every change (make test builds it with --strict); its
+# architecture diagram is drawn from the default app, synthesized first.
 docs: setup
-	$(BIN)/mkdocs serve
+	$(CDK) synth --quiet --output build/docs-cdk.out
+	PODNET_DOCS_ASSEMBLY=build/docs-cdk.out $(BIN)/mkdocs serve
 
 bootstrap: setup
 	$(CDK) bootstrap $(TARGET)
@@ -80,4 +82,4 @@ bench: setup
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf cdk.out site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out site build .pytest_cache .mypy_cache .ruff_cache

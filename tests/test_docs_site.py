@@ -1,5 +1,6 @@
 """The documentation site builds with --strict (broken links and anchors fail), and the README stays short."""
 
+import json
 import os
 import re
 import subprocess
@@ -7,15 +8,29 @@ import sys
 from pathlib import Path
 
 from tests.support import REPO_ROOT
+from tests.support.synth import Synthesized
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_site_builds_strict(tmp_path: Path) -> None:
+def _assembly(directory: Path, app: Synthesized) -> Path:
+    """The app's templates laid out as a cloud assembly (cdk.out), as scripts/mkdocs_hooks.py reads one."""
+    directory.mkdir()
+    artifacts = {}
+    for stack in ("network", "cluster"):
+        name = f"{app.config.cluster_name}-{stack}"
+        (directory / f"{name}.template.json").write_text(json.dumps(app.template(stack)), encoding="utf-8")
+        artifacts[name] = {"type": "aws:cloudformation:stack", "properties": {"templateFile": f"{name}.template.json"}}
+    (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}), encoding="utf-8")
+    return directory
+
+
+def test_site_builds_strict_with_pictures_drawn_at_build_time(tmp_path: Path, default_app: Synthesized) -> None:
+    assembly = _assembly(tmp_path / "cdk.out", default_app)
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
         cwd=REPO_ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PODNET_DOCS_ASSEMBLY": str(assembly)},
         capture_output=True,
         text=True,
         check=False,
@@ -28,6 +43,10 @@ def test_site_builds_strict(tmp_path: Path) -> None:
     home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "Ten minutes from zero to pods on the secondary block" in home, "the home page is not the README"
     assert 'href="day-two/#destroy"' in home, "README links to docs/ were not rewritten for the site"
+    images = tmp_path / "site" / "images"
+    assert "EKS cluster podnet: Kubernetes" in (images / "architecture.svg").read_text(encoding="utf-8")
+    assert "172.2.0.0/16" in (images / "plan-origin.svg").read_text(encoding="utf-8")
+    assert 'src="images/plan-default.svg"' in home
 
 
 def test_readme_is_short_and_starts_with_the_two_commands() -> None:
