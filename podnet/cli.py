@@ -87,7 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         " cannot. Alone, it reads the cluster stack's CustomNetworking output with your AWS credentials; with FILE,"
         " that output saved to a file (offline). With environments, name the deployed one with --environment",
     )
-    plan.add_argument("--format", choices=("table", "json"), default="table")
+    plan.add_argument(
+        "--format",
+        choices=("table", "json", "svg"),
+        default="table",
+        help="svg: the address plan drawn to scale (one picture per environment with environments: name one)",
+    )
     plan.set_defaults(run=_plan)
     preflight.add_parser(commands)
 
@@ -201,6 +206,8 @@ def _plan(args: argparse.Namespace) -> int:
             _check_environment(config, args.environment)
         elif args.deployed and config.environments is not None:
             raise ConfigError("--deployed is the pod network of one environment; name it with --environment NAME")
+        if args.format == "svg" and config.environments is not None and args.environment is None:
+            raise ConfigError("--format svg draws one plan; name the environment with --environment NAME")
         if args.deployed == FROM_STACK:
             from podnet.usage import UsageError, read_stack_outputs
 
@@ -220,7 +227,7 @@ def _plan(args: argparse.Namespace) -> int:
         return 1
     if config.environments is None or args.environment is not None:
         (plan,) = plans.values()
-        print(plan.to_json() if args.format == "json" else _table(plan))
+        print(_render(plan, args.format))
     elif args.format == "json":
         print(json.dumps({"environments": {name: plan.to_dict() for name, plan in plans.items()}}, indent=2))
     else:
@@ -228,6 +235,14 @@ def _plan(args: argparse.Namespace) -> int:
     if args.format == "table" and deployed is None:
         print(DAY_TWO_NOTE)
     return 0
+
+
+def _render(plan: "Plan", output_format: str) -> str:
+    if output_format == "svg":
+        from podnet.diagrams.plan_svg import plan_svg
+
+        return plan_svg(plan)
+    return plan.to_json() if output_format == "json" else _table(plan)
 
 
 def _read_config(args: argparse.Namespace) -> "PodnetConfig":
