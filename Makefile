@@ -22,7 +22,11 @@ SELECT_STACKS = stacks=$$($(BIN)/podnet stacks --cdk $(PODNET_CONFIG))
 
 .PHONY: help setup synth test lint docs plan preflight bootstrap diff deploy destroy verify bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+# make help: every target with what it does (the text after "##" on its line).
+help:
+	@awk -F ':.*## ' '/^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(VENV)/.installed node_modules/.installed ## install Python and Node.js dependencies into .venv and node_modules (every target does it first)
 
 $(VENV)/.installed: requirements.lock pyproject.toml tools.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "podnet needs Python 3.11+"'
@@ -40,22 +44,22 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 # make synth starts from a cloud assembly without another configuration's templates (stages, stacks of another
 # clusterName); the staged assets (asset.*) stay, as they save copying the same files again.
 CDK_OUT ?= cdk.out
-synth: setup
+synth: setup ## synthesize the stacks offline into cdk.out (CONFIG=FILE: another configuration)
 	[ ! -d $(CDK_OUT) ] || find $(CDK_OUT) -mindepth 1 -maxdepth 1 ! -name 'asset.*' -exec rm -rf {} +
 	$(CDK) synth --quiet --output $(CDK_OUT) $(CDK_CONFIG)
 
-plan: setup
+plan: setup ## print the IP plan (CONFIG, ENVIRONMENT; DEPLOYED=FILE or DEPLOYED=stack compares with what is deployed)
 	$(BIN)/podnet plan $(PODNET_CONFIG) $(if $(DEPLOYED),--deployed $(filter-out stack,$(DEPLOYED)))
 
-preflight: setup
+preflight: setup ## read-only checks of the AWS account before a deploy (CONFIG, ENVIRONMENT)
 	$(BIN)/podnet preflight $(PODNET_CONFIG)
 
 # pytest keeps its assertion-rewritten test modules as bytecode, which PYTHONDONTWRITEBYTECODE=1 (set in many
 # containers and CI images) forbids: each run, each worker would rewrite them again (about 3 s of CPU per worker).
-test: setup
+test: setup ## run the test suite (about a minute on two cores)
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
-lint: setup
+lint: setup ## ruff, ruff format, mypy --strict and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -63,33 +67,33 @@ lint: setup
 
 # The documentation site on http://127.0.0.1:8000, rebuilt on every change (make test builds it with --strict); its
 # architecture diagram is drawn from the default app, synthesized first.
-docs: setup
+docs: setup ## serve the documentation site on http://127.0.0.1:8000
 	$(CDK) synth --quiet --output build/docs-cdk.out
 	PODNET_DOCS_ASSEMBLY=build/docs-cdk.out $(BIN)/mkdocs serve
 
-bootstrap: setup
+bootstrap: setup ## bootstrap the CDK in an account and region once (TARGET=aws://ACCOUNT/REGION)
 	$(CDK) bootstrap $(TARGET)
 
 # Without ENVIRONMENT, diff compares every stack (it changes nothing).
-diff: setup
+diff: setup ## show what a deploy would change (ENVIRONMENT=NAME: that environment's stacks only)
 	$(if $(ENVIRONMENT),$(SELECT_STACKS) && )$(CDK) diff $(if $(ENVIRONMENT),$$stacks) $(CDK_CONFIG)
 
-deploy: setup
+deploy: setup ## preflight, then deploy (ENVIRONMENT=NAME required with several environments; PREFLIGHT=0 skips preflight)
 	$(SELECT_STACKS) && \
 	$(if $(filter-out 0,$(PREFLIGHT)),$(BIN)/podnet preflight $(PODNET_CONFIG) &&) \
 	$(CDK) deploy $$stacks $(CDK_CONFIG)
 
-destroy: setup
+destroy: setup ## delete the stacks (ENVIRONMENT=NAME required with several environments)
 	$(SELECT_STACKS) && $(CDK) destroy $$stacks $(CDK_CONFIG)
 
 # Custom-networking check of a deployed cluster (needs kubectl access and AWS credentials): the configuration's
 # cluster stack and region (CONFIG, ENVIRONMENT); STACK and REGION override them.
-verify: setup
+verify: setup ## check custom networking on the running cluster (CONFIG, ENVIRONMENT; STACK and REGION override)
 	target=$$($(BIN)/podnet stacks --cluster $(PODNET_CONFIG)) && set -- $$target && \
 	$(BIN)/python scripts/verify_custom_networking.py --from-stack $(or $(STACK),$$1) --region $(or $(REGION),$$2)
 
-bench: setup
+bench: setup ## measure synth time
 	$(BIN)/python scripts/bench.py
 
-clean:
+clean: ## remove cdk.out and tool caches
 	rm -rf cdk.out site build .pytest_cache .mypy_cache .ruff_cache

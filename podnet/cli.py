@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podnet", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"podnet {version('podnet')}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     pods = commands.add_parser(

@@ -60,8 +60,8 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("zone of other region", {"availabilityZones": ["us-east-1a", "us-west-2b"]}, "'us-west-2b' is not a zone of"),
     ("zone id not name", {"availabilityZones": ["use1-az1", "use1-az2"]}, "availabilityZones: 'use1-az1'"),
     (
-        "default zones after a region change",
-        {"region": "eu-west-1"},
+        "zones of another region",
+        {"region": "eu-west-1", "availabilityZones": ["us-east-1a", "us-east-1b"]},
         "availabilityZones: 'us-east-1a' is not a zone of region eu-west-1",
     ),
     ("local zone", {"availabilityZones": ["us-east-1a", "us-east-1-bos-1a"]}, "'us-east-1-bos-1a' is not a zone of"),
@@ -206,11 +206,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     # Node group sizes.
     (
-        "min above desired",
-        {"nodes": {"minSize": 4, "desiredSize": 3}},
+        "min above desired (fixed sizes)",
+        {"nodes": {"minSize": 4, "desiredSize": 3, "autoscaler": False}},
         "minSize <= desiredSize <= maxSize (got 4, 3, 6)",
     ),
-    ("desired above max", {"nodes": {"desiredSize": 7}}, "(got 2, 7, 6)"),
+    ("desired above max (fixed sizes)", {"nodes": {"desiredSize": 7, "autoscaler": False}}, "(got 2, 7, 6)"),
     (
         "ami release not a date tag",
         {"nodes": {"amiReleaseVersion": "1.35.7-20260827"}},

@@ -199,8 +199,11 @@ class PodnetConfig(_Settings):
         return zone_group_sizes(
             self.node_availability_zones,
             min_size=nodes.min_size,
-            # With the autoscaler the groups start at their minSize; desiredSize is not used.
-            desired_size=nodes.min_size if nodes.autoscaler else nodes.desired_size,
+            # With the autoscaler desiredSize is not used (the groups start at their minSize), so it may lie outside
+            # minSize..maxSize: keep it inside for the spread, which needs min <= desired <= max.
+            desired_size=(
+                min(max(nodes.desired_size, nodes.min_size), nodes.max_size) if nodes.autoscaler else nodes.desired_size
+            ),
             max_size=nodes.max_size,
             on_demand_base_capacity=nodes.on_demand_base_capacity,
         )
