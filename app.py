@@ -38,9 +38,9 @@ def main() -> int:
         except ConfigError as error:
             print(error, file=sys.stderr)
             return 1
-        app = App(context=cdk_json_context, outdir=str(root / "cdk.out"))
+        app = App(context=cdk_json_context, outdir="cdk.out")  # in the current folder, as the CDK CLI does
         print(
-            "podnet: run without the CDK CLI: synthesizing cdk.json's configuration into cdk.out (make synth"
+            "podnet: run without the CDK CLI: synthesizing cdk.json's configuration into ./cdk.out (make synth"
             " CONFIG=FILE for another configuration; make deploy to deploy)",
             file=sys.stderr,
         )

@@ -6,12 +6,16 @@ tests/test_cdk_cli_config_error.py runs the CLI on a configuration error.
 """
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from podnet.constructs.packaged_helm_chart import UNPACKED
 from podnet.diagrams.architecture_svg import read_templates
+from tests.support import REPO_ROOT
 from tests.support.cdk_cli import cdk_synth
 from tests.support.synth import Synthesized
 
@@ -42,3 +46,22 @@ def test_cdk_synth_writes_both_stacks_as_the_tests_see_them(tmp_path: Path, defa
         assert _without_metadata(template) == _without_metadata(default_app.template(stack))
     # The architecture diagram of the docs reads a cloud assembly the same way.
     assert read_templates(outdir).keys() == {f"{default_app.config.cluster_name}-{s}" for s in ("network", "cluster")}
+
+
+def test_python_app_py_without_the_cdk_cli(tmp_path: Path, default_app: Synthesized) -> None:
+    """``python app.py`` as a user may run it: no CDK CLI, so no context from it; app.py reads cdk.json itself."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDK_")}
+    env["PATH"] = os.pathsep.join([str(REPO_ROOT / ".venv" / "bin"), env["PATH"]])  # the pinned Node.js
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "app.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "podnet: run without the CDK CLI: synthesizing cdk.json's configuration into ./cdk.out" in done.stderr
+    written = json.loads((tmp_path / "cdk.out" / "podnet-cluster.template.json").read_text(encoding="utf-8"))
+    assert _without_metadata(written) == _without_metadata(default_app.template("cluster"))
