@@ -6,6 +6,8 @@ and validation app.py and the CLI run (``podnet.plan.make_plans``, which validat
 the stacks).
 """
 
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -273,3 +275,12 @@ def test_max_pods_refuses_prefix_delegation_where_plan_does(capsys: pytest.Captu
     assert "t2.medium is not a Nitro or bare-metal type, so prefixDelegation cannot work on it" in error_of(
         {"prefixDelegation": True, "nodes": {"instanceTypes": ["t2.medium"]}}
     )
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """``podnet plan | head -1``: the closed pipe ends podnet quietly, without a BrokenPipeError traceback."""
+    podnet = Path(sys.executable).parent / "podnet"
+    done = subprocess.run(
+        f"'{podnet}' plan | head -c 10", shell=True, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "cluster po", "")

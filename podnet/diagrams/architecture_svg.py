@@ -78,7 +78,14 @@ def architecture_svg(templates: dict[str, dict[str, Any]]) -> str:
         sizes = f"min {props['MinSize']}, max {props['MaxSize']}"
         if "DesiredCapacity" in props:
             sizes += f", desired {props['DesiredCapacity']}"
-        spot = "spot " if "MixedInstancesPolicy" in props else ""
+        # A mixed-instances group whose on-demand base covers its MaxSize (the system nodes) never runs spot.
+        distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution", {})
+        if "MixedInstancesPolicy" not in props:
+            spot = ""
+        elif int(distribution.get("OnDemandBaseCapacity", 0)) >= int(props["MaxSize"]):
+            spot = "on-demand "
+        else:
+            spot = "spot "
         zones.setdefault(zone_name or "zone not in the templates", Zone()).groups.append(
             f"{spot}Auto Scaling group ({sizes})"
         )
