@@ -21,7 +21,7 @@ from podnet.config.loading import load_config
 from podnet.config.stack_names import deployment_stacks
 from tests.support import REPO_ROOT
 from tests.support.cdk_cli import CDK
-from tests.support.synth import cdk_json_context
+from tests.support.synth import SynthesizedPipeline, cdk_json_context
 
 ENVIRONMENTS: dict[str, Any] = {
     "clusterName": "podnet",
@@ -178,3 +178,18 @@ def test_make_synth_leaves_no_template_of_another_configuration(tmp_path: Path) 
     done = make("synth", f"CDK_OUT={tmp_path}", "CDK=true")
     assert done.returncode == 0, done.stderr
     assert [path.name for path in tmp_path.iterdir()] == ["asset.0123"]
+
+
+def test_the_pipeline_deploys_the_stacks_podnet_names(pipeline_app: SynthesizedPipeline) -> None:
+    """podnet usage/verify --environment with a pipeline find the stacks the pipeline's deploy actions create."""
+    pipeline = REPO_ROOT / "examples" / "pipeline.json"
+    environments = expand_environments(load_config({}, pipeline))
+    expected = {stack.name for name, merged in environments.items() for stack in deployment_stacks(merged, name)}
+    actions = [
+        action["Configuration"]["StackName"]
+        for resource in pipeline_app.resources(pipeline_app.pipeline, "AWS::CodePipeline::Pipeline").values()
+        for stage in resource["Properties"]["Stages"]
+        for action in stage["Actions"]
+        if "StackName" in action.get("Configuration", {})
+    ]
+    assert set(actions) == expected

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from podnet.config.errors import ConfigError
 
-#: How to get the file (the stack name is ``<clusterName>-cluster``, or ``<environment>-<clusterName>-cluster``).
+#: How to get the file (the stack name is ``<clusterName>-cluster``, or ``<environment>-<clusterName>-cluster``;
+#: ``podnet stacks --cluster`` prints it), or to let podnet read it.
 HOW_TO_GET = (
     "aws cloudformation describe-stacks --stack-name podnet-cluster --query"
     " \"Stacks[0].Outputs[?OutputKey=='CustomNetworking'].OutputValue\" --output text > deployed.json"
+    " (or --deployed without FILE, with AWS credentials)"
 )
 
 
