@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic.alias_generators import to_camel
 
 from podnet.cli import main
 from podnet.config.errors import ConfigError
 from podnet.config.loading import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, load_config, parse_config
+from podnet.config.model import NodesConfig, PodnetConfig
 from podnet.config.regions import region_partitions
 from podnet.plan import make_plans
 
@@ -189,6 +193,8 @@ SETTINGS: list[tuple[str, dict[str, Any], str]] = [
         "podCidr: '100.064.0.0/16' has leading zeros, which some tools read as octal and Python refuses; write"
         " 100.64.0.0/16",
     ),
+    ("CIDR as a boolean", {"additionalPodCidrs": [False]}, "additionalPodCidrs.0: a CIDR block is text such as"),
+    ("CIDR as a number", {"vpcCidr": 5}, "vpcCidr: a CIDR block is text such as '10.0.0.0/16', not a number"),
     ("CIDR prefix", {"serviceCidr": "172.20.0.0/33"}, "serviceCidr: '172.20.0.0/33' is not an IPv4 CIDR block"),
     (
         "CIDR in a map",
@@ -284,3 +290,59 @@ def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
         f"'{podnet}' plan | head -c 10", shell=True, cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "cluster po", "")
+
+
+#: Values of every JSON kind, and strings that are almost right, for any setting.
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 300),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["10.0.0.0/16", "100.64.0.0/16", "0.0.0.0/0", "us-east-1a", "eu-west-1", "cn-north-1", "m5.large"]),
+    st.sampled_from(["t2.micro", ADMIN, "arn:aws:sns:us-east-1:123456789012:t", "1.36", "v20260101", "dev", "true"]),
+)
+_TOP_KEYS = [to_camel(name) for name in PodnetConfig.model_fields]
+_NODE_KEYS = [to_camel(name) for name in NodesConfig.model_fields]
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from([*_TOP_KEYS, *_NODE_KEYS, "us-east-1a", "dev"]), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(_TOP_KEYS), _VALUES, max_size=5),
+    st.dictionaries(st.sampled_from(_NODE_KEYS), _VALUES, max_size=3),
+)
+def test_any_settings_plan_or_fail_in_one_line(raw: dict[str, Any], nodes: dict[str, Any]) -> None:
+    """Whatever JSON values land in whichever settings, validation ends in a plan or one ConfigError line."""
+    try:
+        make_plans(parse_config({**raw, "nodes": nodes} if nodes else raw))
+    except ConfigError as error:
+        assert str(error).startswith("podnet: ") and "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\xff{}", "it is not UTF-8 text"),
+        (b"{", "not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+        (b"[]", 'it must be a JSON object whose "context" is an object'),
+        (b'{"context": 5}', 'it must be a JSON object whose "context" is an object'),
+        (b"[" * 20_000 + b"]" * 20_000, "it nests deeper than Python can read"),
+    ],
+)
+def test_a_broken_cdk_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], content: bytes, expected: str
+) -> None:
+    (tmp_path / "cdk.json").write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("podnet: cannot read cdk.json: ") and err.count("\n") == 1
+    assert expected in err and "run from the project folder" in err

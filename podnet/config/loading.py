@@ -110,10 +110,21 @@ def _load_json(text: str, *, unique_keys: bool = False) -> Any:
 
 def read_cdk_json_context(cdk_json: Path) -> dict[str, Any]:
     """The ``context`` of a cdk.json, as the CDK CLI would pass it to app.py."""
+    fix = "fix the file or run from the project folder"
     try:
-        return dict(_load_json(cdk_json.read_text()).get("context", {}))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ConfigError(f"cannot read {cdk_json}: {error}; fix the file or run from the project folder") from None
+        data = _load_json(cdk_json.read_bytes().decode("utf-8-sig"))
+    except OSError as error:
+        raise ConfigError(f"cannot read {cdk_json}: {error.strerror}; {fix}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read {cdk_json}: it is not UTF-8 text; {fix}") from None
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"cannot read {cdk_json}: not valid JSON ({error}); {fix}") from None
+    except RecursionError:
+        raise ConfigError(f"cannot read {cdk_json}: it nests deeper than Python can read; {fix}") from None
+    context = data.get("context", {}) if isinstance(data, dict) else None
+    if not isinstance(context, dict):
+        raise ConfigError(f'cannot read {cdk_json}: it must be a JSON object whose "context" is an object; {fix}')
+    return dict(context)
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """Typed settings with their defaults. Keys are camelCase in cdk.json and config files."""
 
 from ipaddress import IPv4Network
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from podnet.config.zones import default_zones
 from podnet.ipplan.carving import carve_pod_subnets
@@ -23,6 +24,17 @@ DEFAULT_KUBERNETES_VERSION = "1.36"
 #: Same size (2 vCPU, 8 GiB), x86_64, Nitro, from four families: a diversified spot pool whose members
 #: all hold the same number of pods (20 with custom networking), so the scheduler sees uniform nodes.
 DEFAULT_INSTANCE_TYPES = ("m6i.large", "m6a.large", "m5.large", "m5a.large", "m7i.large", "m7a.large")
+
+
+def _cidr_text(value: Any) -> Any:
+    """pydantic would read a number as an address (5 -> 0.0.0.5/32, false -> 0.0.0.0/32): a block is written as text."""
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError("cidr_type", "a CIDR block is text such as '10.0.0.0/16', not a number or a boolean")
+    return value
+
+
+#: An IPv4 block written as text, e.g. "100.64.0.0/16" (host bits must be zero).
+CidrBlock = Annotated[IPv4Network, BeforeValidator(_cidr_text)]
 
 
 class _Settings(BaseModel):
@@ -111,7 +123,7 @@ class ExistingVpcConfig(_Settings):
 
     vpc_id: str
     #: The VPC's IPv4 blocks today, primary first: ``podCidr`` is checked against every one of them.
-    cidr_blocks: tuple[IPv4Network, ...] = Field(min_length=1)
+    cidr_blocks: tuple[CidrBlock, ...] = Field(min_length=1)
     #: AZ name -> the private subnet the nodes and the control plane's ENIs go in.
     node_subnets: dict[str, ExistingSubnet]
 
@@ -129,17 +141,17 @@ class PodnetConfig(_Settings):
     #: Default: the region's a, b and c (podnet.config.zones). A default, not a setting: an environment with its own
     #: region gets that region's zones.
     availability_zones: tuple[str, ...] = Field(default_factory=lambda data: default_zones(data.get("region", "")))
-    vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/16")
-    pod_cidr: IPv4Network = IPv4Network("100.64.0.0/16")
+    vpc_cidr: CidrBlock = IPv4Network("10.0.0.0/16")
+    pod_cidr: CidrBlock = IPv4Network("100.64.0.0/16")
     #: More secondary blocks for pods, to grow beyond podCidr; pod subnets go in them through ``podSubnets``.
-    additional_pod_cidrs: tuple[IPv4Network, ...] = ()
+    additional_pod_cidrs: tuple[CidrBlock, ...] = ()
     #: AZ -> CIDR inside podCidr or an additional block. None: podCidr is carved into equal blocks, one per AZ.
-    pod_subnets: dict[str, IPv4Network] | None = None
-    service_cidr: IPv4Network = IPv4Network("172.20.0.0/16")
+    pod_subnets: dict[str, CidrBlock] | None = None
+    service_cidr: CidrBlock = IPv4Network("172.20.0.0/16")
     #: None: one NAT gateway per AZ, so an AZ outage does not cut the others' egress.
     nat_gateways: int | None = Field(default=None, ge=0)
     endpoint_access: Literal["private", "public-and-private", "public"] = "private"
-    public_access_cidrs: tuple[IPv4Network, ...] = ()
+    public_access_cidrs: tuple[CidrBlock, ...] = ()
     admin_role_arns: tuple[str, ...] = ()
     max_pods_cap: int = Field(default=110, ge=1)
     prefix_delegation: bool = False
