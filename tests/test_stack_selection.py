@@ -193,3 +193,22 @@ def test_the_pipeline_deploys_the_stacks_podnet_names(pipeline_app: SynthesizedP
         if "StackName" in action.get("Configuration", {})
     ]
     assert set(actions) == expected
+
+
+def test_make_plan_deployed_stack_reads_the_stack(tmp_path: Path) -> None:
+    """``make plan DEPLOYED=stack`` is ``podnet plan --deployed`` (no FILE): it goes to AWS for the stack output;
+    without credentials it says so in one line (tests/test_usage.py reads a stack on a moto server)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    nowhere = str(tmp_path / "none")
+    env |= {"AWS_CONFIG_FILE": nowhere, "AWS_SHARED_CREDENTIALS_FILE": nowhere, "AWS_EC2_METADATA_DISABLED": "true"}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-s", "plan", "DEPLOYED=stack"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.startswith("podnet: no AWS credentials found: configure a profile"), done.stderr
