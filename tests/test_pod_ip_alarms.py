@@ -113,7 +113,10 @@ def test_one_alarm_per_pod_subnet_below_the_minimum_share(alarms_template: Templ
     )
 
 
-def test_silence_of_the_function_is_an_alarm(alarms_template: Template) -> None:
+def test_silence_of_the_function_notifies_without_paging_after_the_first_deploy(alarms_template: Template) -> None:
+    """A new alarm starts in INSUFFICIENT_DATA and actions fire on changes of state only: with missing data kept
+    missing, the alarm waits for the first report instead of going to ALARM (missing as breaching did), and a
+    function that falls silent later moves it OK -> INSUFFICIENT_DATA, which notifies the topic."""
     alarms_template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
@@ -124,14 +127,32 @@ def test_silence_of_the_function_is_an_alarm(alarms_template: Template) -> None:
             "ComparisonOperator": "LessThanThreshold",
             "Threshold": 2,
             "EvaluationPeriods": 3,
-            "TreatMissingData": "breaching",
+            "TreatMissingData": "missing",
+            "InsufficientDataActions": [TOPIC],
+        },
+    )
+
+
+def test_a_function_failing_from_its_first_run_is_an_alarm(alarms_template: Template) -> None:
+    ((function_id, _),) = alarms_template.find_resources("AWS::Lambda::Function").items()
+    alarms_template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function_id}}],
+            "Statistic": "Sum",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Threshold": 1,
+            "EvaluationPeriods": 3,
+            "TreatMissingData": "notBreaching",
         },
     )
 
 
 def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(alarms_template: Template) -> None:
     alarms = alarms_template.find_resources("AWS::CloudWatch::Alarm")
-    assert len(alarms) == 3
+    assert len(alarms) == 4
     for alarm in alarms.values():
         assert (alarm["Properties"]["AlarmActions"], alarm["Properties"]["OKActions"]) == ([TOPIC], [TOPIC])
 

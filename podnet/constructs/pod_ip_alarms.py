@@ -145,11 +145,28 @@ class PodIpAlarms(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             threshold=len(pod_subnet_ids),
             evaluation_periods=SILENT_PERIODS,
-            # A failed run publishes nothing: silence is the failure.
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            # Not BREACHING: a new alarm has no data until the first scheduled run, and "missing is breaching" would
+            # page right after the first deploy. Silence shows as INSUFFICIENT_DATA instead, which notifies (below);
+            # a new alarm starts in that state, and actions fire on changes of state only.
+            treat_missing_data=cloudwatch.TreatMissingData.MISSING,
+        )
+        #: A function that fails from its first run never reports, so the alarm above would never leave its initial
+        #: state: its failed runs (Lambda ``Errors``) have an alarm of their own.
+        self.failing = cloudwatch.Alarm(
+            self,
+            "Failing",
+            alarm_description=f"Cluster {cluster_name}: podnet's pod-IP metrics function failed in"
+            f" {SILENT_PERIODS} five-minute periods in a row, so the low-IP alarms cannot fire;"
+            f" see log group {self.log_group.log_group_name}",
+            metric=self.function.metric_errors(period=SCHEDULE, statistic=cloudwatch.Stats.SUM),
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            threshold=1,
+            evaluation_periods=SILENT_PERIODS,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         if topic_arn is not None:
             notify = cloudwatch_actions.SnsAction(sns.Topic.from_topic_arn(self, "Topic", topic_arn))
-            for alarm in (*self.low_free_ips.values(), self.not_reporting):
+            for alarm in (*self.low_free_ips.values(), self.not_reporting, self.failing):
                 alarm.add_alarm_action(notify)
                 alarm.add_ok_action(notify)
+            self.not_reporting.add_insufficient_data_action(notify)

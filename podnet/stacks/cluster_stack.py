@@ -26,6 +26,7 @@ from podnet.constructs.node_access import NodeAccess
 from podnet.constructs.node_launch_template import NodeLaunchTemplate
 from podnet.constructs.node_termination_handler import NodeTerminationHandler
 from podnet.constructs.overwriting_chart import apply_chart
+from podnet.constructs.pod_identity_agent_version import PodIdentityAgentVersion
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.constructs.pod_subnets import PodSubnets
 from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
@@ -143,6 +144,9 @@ class ClusterStack(Stack):
             self, "AwsNodeCustomNetworking", cluster=self.cluster, prefix_delegation=config.prefix_delegation
         )
         aws_node_identity = AwsNodePodIdentity(self, "AwsNodePodIdentity", cluster=self.cluster)
+        PodIdentityAgentVersion(
+            self, "PodIdentityAgentVersion", cluster=self.cluster, kubernetes_version=config.kubernetes_version
+        )
         # Construct id "SpotNodes" keeps the node role's and launch template's logical ids of the single-group era.
         self.node_template = NodeLaunchTemplate(
             self,
