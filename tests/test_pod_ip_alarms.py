@@ -281,3 +281,19 @@ def test_each_environment_gets_its_own_alarm_settings(pipeline_app: SynthesizedP
         25,
     ]
     assert all(a["Properties"]["AlarmActions"] == a["Properties"]["OKActions"] == [topic] for a in alarms)
+
+
+def test_the_scheduled_function_has_bounded_concurrency_and_explicit_retries(alarms_template: Template) -> None:
+    """One run at a time; a failed run is not retried by Lambda (the next tick is the retry, the Failing alarm
+    counts it); EventBridge retries delivery only within one schedule period."""
+    ((function_id, function),) = alarms_template.find_resources("AWS::Lambda::Function").items()
+    assert function["Properties"]["ReservedConcurrentExecutions"] == 1
+    (invoke_config,) = alarms_template.find_resources("AWS::Lambda::EventInvokeConfig").values()
+    assert invoke_config["Properties"]["FunctionName"] == {"Ref": function_id}
+    assert (
+        invoke_config["Properties"]["MaximumRetryAttempts"],
+        invoke_config["Properties"]["MaximumEventAgeInSeconds"],
+    ) == (0, 300)
+    (rule,) = alarms_template.find_resources("AWS::Events::Rule").values()
+    (target,) = rule["Properties"]["Targets"]
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}

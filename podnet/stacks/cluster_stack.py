@@ -36,7 +36,7 @@ from podnet.constructs.termination_events import TerminationEvents
 from podnet.constructs.termination_queue_alarm import TerminationQueueAlarm
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
-from podnet.nag import acknowledge, iam5, managed_policy, rule
+from podnet.nag import acknowledge, iam5, managed_policy, rule, skip_checkov
 from podnet.stacks.network_stack import NetworkStack
 
 ENDPOINT_ACCESS = {
@@ -316,6 +316,15 @@ class ClusterStack(Stack):
             ),
             *iam5("Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*"),
             rule("L1"),
+        )
+        skip_checkov(
+            self.cluster.node.find_child("KubectlProvider"),
+            "AWS::Lambda::Function",
+            "aws-cdk-lib's kubectl provider: called by CloudFormation during deploys only (a failure fails the"
+            " deploy, no retry queue), its environment holds no secrets (paths and the layer's settings)",
+            "CKV_AWS_115",
+            "CKV_AWS_116",
+            "CKV_AWS_173",
         )
 
     @staticmethod
