@@ -180,7 +180,7 @@ def test_removing_a_zones_pod_subnet_rolls_its_nodes_out(origin_app: Synthesized
 
 
 def test_plan_reads_the_deployed_stack_output(default_app: Synthesized, tmp_path: Path) -> None:
-    """The CustomNetworking output, saved as the README says, is what ``podnet plan --deployed`` compares with."""
+    """The CustomNetworking output, saved as docs/day-two.md says, is what ``podnet plan --deployed`` compares with."""
     saved = tmp_path / "deployed.json"
     saved.write_text(render(default_app.cluster["Outputs"]["CustomNetworking"]["Value"]))
     deployed = read_deployed(saved)

@@ -120,8 +120,8 @@ def test_per_zone_groups_keep_the_ids_of_everything_but_the_group(default_app: S
 
 
 #: The pod network and its teardown cleanup, with the logical ids they had in the network stack. They moved to the
-#: cluster stack once, on purpose (README, "Upgrading from a podnet whose network stack held the pod subnets"); the
-#: ids stay, so ``cdk refactor`` can map each one to its new stack.
+#: cluster stack once, on purpose (docs/day-two.md, "Upgrading from a podnet whose network stack held the pod
+#: subnets"); the ids stay, so ``cdk refactor`` can map each one to its new stack.
 MOVED_TO_THE_CLUSTER_STACK = {
     "PodSubnetsPodCidrF70840EC": "AWS::EC2::VPCCidrBlock",
     "PodSubnetsPodSubnetuseast1a46A2CE15": "AWS::EC2::Subnet",
@@ -159,8 +159,8 @@ def test_turning_the_autoscaler_off_touches_only_node_groups_and_its_own_resourc
 
 
 def test_one_version_up_changes_the_control_plane_version_and_rolls_the_nodes_only(default_app: Synthesized) -> None:
-    """What README's "Moving a cluster up one Kubernetes version" relies on: from 1.35 to 1.36 the same cluster (same
-    logical id) gets a new Version, the launch template a new AMI parameter (so the nodes roll), the Cluster
+    """What docs/configuration.md, "Moving a cluster up one version", relies on: from 1.35 to 1.36 the same cluster
+    (same logical id) gets a new Version, the launch template a new AMI parameter (so the nodes roll), the Cluster
     Autoscaler the image of the new minor version, nothing else."""
     previous = synthesize(config_for({"kubernetesVersion": "1.35"}))
     assert default_app.config.kubernetes_version == "1.36"

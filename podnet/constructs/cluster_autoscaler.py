@@ -44,7 +44,7 @@ DESCRIBE_ACTIONS = (
 )
 SCALING_ACTIONS = ("autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup")
 
-#: The flags podnet sets, each for a reason (README "How scaling works").
+#: The flags podnet sets, each for a reason (docs/scaling.md).
 FLAGS: dict[str, Any] = {
     # One group per zone: keep the zones' sizes even when pods could go to any of them.
     "balance-similar-node-groups": True,

@@ -1,7 +1,7 @@
 """How long a leaving node gets, and a joining one, in one place. Each drain number must exceed the one before it.
 
 A pod's grace period runs inside NTH's drain, the drain inside the terminating lifecycle hook's heartbeat,
-and the heartbeat inside the rolling update's pause between two nodes. The README ("When nodes go away")
+and the heartbeat inside the rolling update's pause between two nodes. docs/node-lifecycle.md ("When nodes go away")
 explains the chain and what to raise for pods with a longer ``terminationGracePeriodSeconds``;
 tests/test_node_drain_timing.py checks the order on the synthesized template and chart values.
 """
