@@ -37,6 +37,7 @@ def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> N
     assert [f"Availability Zone {zone}" for zone in zones] == [line for line in written if line.startswith("Availab")]
     assert written.count("NAT gateway x1") == 3
     assert sum(line.startswith("spot Auto Scaling group (min ") for line in written) == 3
+    assert sum(line.startswith("on-demand Auto Scaling group (min 1, max 1") for line in written) == 2
     assert [f"ENIConfig {zone}" for zone in zones] == [line for line in written if line.startswith("ENIConfig us")]
     for name in (
         "Helm release aws-node-termination-handler",
