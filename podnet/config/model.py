@@ -10,6 +10,12 @@ from podnet.ipplan.carving import carve_pod_subnets
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
 from podnet.ipplan.node_groups import GroupSizes, zone_group_sizes
+from podnet.ipplan.node_rolls import (
+    DEFAULT_MAX_UNAVAILABLE_PERCENT,
+    READY_SIGNAL_TIMEOUT_SECONDS,
+    RollSettings,
+    roll_budget,
+)
 
 #: Minor version of the kubectl in the cluster's kubectl layer (aws-cdk.lambda-layer-kubectl-v36).
 KUBECTL_LAYER_VERSION = "1.36"
@@ -53,6 +59,8 @@ class NodesConfig(_Settings):
     #: EKS AL2023 AMI release to pin (``v20260827``). None: the release EKS currently recommends, resolved on
     #: every deploy, so the first deploy after an AMI release replaces every node.
     ami_release_version: str | None = None
+    #: Share of the cluster's nodes (at maxSize) a node roll may replace at once, over all groups; at least one node.
+    max_unavailable_percent: float = Field(default=DEFAULT_MAX_UNAVAILABLE_PERCENT, gt=0, le=100)
 
 
 class IpAlarmsConfig(_Settings):
@@ -183,6 +191,17 @@ class PodnetConfig(_Settings):
             desired_size=nodes.desired_size,
             max_size=nodes.max_size,
             on_demand_base_capacity=nodes.on_demand_base_capacity,
+        )
+
+    @property
+    def node_roll(self) -> RollSettings:
+        """How the node groups roll: one after another, each in batches of the cluster-wide budget (counted at
+        maxSize, the most nodes the cluster may have), each replacement counted once its node is Ready."""
+        return RollSettings(
+            batch_size=roll_budget(self.nodes.max_size, self.nodes.max_unavailable_percent),
+            groups_in_sequence=True,
+            wait_for_ready=True,
+            pause_seconds=READY_SIGNAL_TIMEOUT_SECONDS,
         )
 
     @property

@@ -4,13 +4,14 @@ One template for all groups: a change of AMI, user data or CNI settings rolls ev
 role (mapped in aws-auth) is the same for all nodes.
 """
 
-from aws_cdk import Tags
+from aws_cdk import Aws, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data
+from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data, ready_signal_part
+from podnet.ipplan.node_rolls import READY_SIGNAL_MARGIN_SECONDS, READY_SIGNAL_TIMEOUT_SECONDS
 from podnet.nag import acknowledge, managed_policy
 
 #: No AmazonEKS_CNI_Policy: aws-node gets it through Pod Identity (podnet/constructs/aws_node_pod_identity.py).
@@ -65,7 +66,17 @@ class NodeLaunchTemplate(Construct):
                 certificate_authority=cluster.cluster_certificate_authority_data,
                 service_cidr=service_cidr,
                 max_pods=max_pods_expression,
-            )
+            ),
+            ready_signal=ready_signal_part(
+                cluster_name=cluster_name,
+                api_server_endpoint=cluster.cluster_endpoint,
+                wait_seconds=READY_SIGNAL_TIMEOUT_SECONDS - READY_SIGNAL_MARGIN_SECONDS,
+            ),
+        )
+        # The Ready signal: a node may signal resources of this stack only (its ARN is the stack id). aws-cdk-lib grants
+        # the same to a group with a creation policy; a group starting at 0 nodes has none, but rolls all the same.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["cloudformation:SignalResource"], resources=[Aws.STACK_ID])
         )
         self.launch_template = ec2.LaunchTemplate(
             self,

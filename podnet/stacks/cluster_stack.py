@@ -27,7 +27,7 @@ from podnet.constructs.node_termination_handler import NodeTerminationHandler
 from podnet.constructs.overwriting_chart import apply_chart
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.constructs.pod_subnets import PodSubnets
-from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
+from podnet.constructs.spot_node_group import SpotNodeGroup, roll_one_after_another, zone_construct_id
 from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.ipplan.architecture import architecture
@@ -179,9 +179,11 @@ class ClusterStack(Stack):
                 sizes=sizes,
                 fixed_size=not config.nodes.autoscaler,
                 max_pods=config.node_max_pods,
+                roll=config.node_roll,
             )
             for zone, sizes in config.node_group_sizes.items()
         ]
+        roll_one_after_another(self.node_groups)
         for group in self.node_groups:
             # The point of podnet: no node joins before custom networking is complete, so none needs recycling;
             # and aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
