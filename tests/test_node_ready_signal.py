@@ -121,7 +121,7 @@ def test_an_unreachable_api_server_is_not_ready(default_app: Synthesized, tmp_pa
 
 def test_the_tag_query_is_valid_json_path_for_the_aws_cli(default_app: Synthesized) -> None:
     """The --query the script gives describe-instances, run by jmespath (the AWS CLI's query engine) on a sample."""
-    import jmespath
+    import jmespath  # type: ignore[import-untyped]  # a dependency of botocore, which ships no type hints
 
     script, _ = _script_and_args(default_app)
     query = re.search(r'--query "(.*?)"', script, re.DOTALL)

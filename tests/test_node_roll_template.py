@@ -107,7 +107,8 @@ def test_the_estimates_drain_bound_is_the_terminating_hooks_heartbeat(default_ap
 def test_each_group_tells_its_nodes_where_to_signal(default_app: Synthesized) -> None:
     for lid, group in _groups(default_app):
         assert tags(group)[SIGNAL_RESOURCE_TAG] == (lid, True)
-        assert tags(group)[SIGNAL_STACK_TAG] == ({"Ref": "AWS::StackName"}, True)
+        (stack,) = [tag for tag in group["Properties"]["Tags"] if tag["Key"] == SIGNAL_STACK_TAG]
+        assert stack == {"Key": SIGNAL_STACK_TAG, "Value": {"Ref": "AWS::StackName"}, "PropagateAtLaunch": True}
 
 
 def test_nodes_may_signal_their_own_stack_only(default_app: Synthesized) -> None:

@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data, ready_signal_part
+from podnet.ipplan.ami_releases import release_image_parameter
 from podnet.ipplan.node_rolls import READY_SIGNAL_MARGIN_SECONDS, READY_SIGNAL_TIMEOUT_SECONDS
 from podnet.nag import acknowledge, managed_policy
 
@@ -21,18 +22,6 @@ NODE_MANAGED_POLICIES = (
     "AmazonSSMManagedInstanceCore",
 )
 ROOT_VOLUME_GIB = 50
-
-
-def al2023_ami_parameter(kubernetes_version: str, arch: str, release: str | None = None) -> str:
-    """The SSM parameter EKS publishes an AL2023 AMI under (resolved at deploy, not synth).
-
-    Without ``release``: the currently recommended AMI, a value that moves with every AMI release. With it
-    (``v20260827``): the parameter of that one release, which never changes.
-    """
-    prefix = f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/{arch}/standard"
-    if release is None:
-        return f"{prefix}/recommended/image_id"
-    return f"{prefix}/amazon-eks-node-al2023-{arch}-standard-{kubernetes_version}-{release}/image_id"
 
 
 class NodeLaunchTemplate(Construct):
@@ -47,7 +36,7 @@ class NodeLaunchTemplate(Construct):
         cluster_name: str,
         kubernetes_version: str,
         arch: str,
-        ami_release_version: str | None,
+        ami_release: str,
         service_cidr: str,
         max_pods_expression: str,
         cni_fingerprint: str,
@@ -82,7 +71,7 @@ class NodeLaunchTemplate(Construct):
             self,
             "LaunchTemplate",
             machine_image=ec2.MachineImage.from_ssm_parameter(
-                al2023_ami_parameter(kubernetes_version, arch, ami_release_version)
+                release_image_parameter(kubernetes_version, arch, ami_release)
             ),
             user_data=user_data,
             role=self.role,

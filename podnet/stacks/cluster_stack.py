@@ -152,7 +152,7 @@ class ClusterStack(Stack):
             cluster_name=config.cluster_name,
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.nodes.instance_types[0]),
-            ami_release_version=config.nodes.ami_release_version,
+            ami_release=config.node_ami_release,
             service_cidr=str(config.service_cidr),
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
