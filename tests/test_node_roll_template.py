@@ -17,15 +17,20 @@ from podnet.ipplan.node_rolls import (
 )
 from tests.support.cfn_graph import created_before
 from tests.support.cfn_tokens import render
-from tests.support.node_groups import node_groups, tags
+from tests.support.node_groups import SPOT, SYSTEM, launch_template, node_groups, tags
 from tests.support.synth import Synthesized
 from tests.test_node_drain_timing import _iso_seconds
 
 
 def _groups(app: Synthesized) -> list[tuple[str, dict[str, Any]]]:
-    """(logical id, group) in the configuration's zone order."""
-    by_zone = node_groups(app)
-    return [by_zone[zone] for zone in app.config.node_availability_zones if zone in by_zone]
+    """(logical id, group) of every group in the order they roll: the system groups, then the spot groups, each in
+    the configuration's zone order."""
+    ordered = []
+    for prefix in (SYSTEM, SPOT):
+        by_zone = node_groups(app, prefix)
+        ordered += [by_zone[zone] for zone in app.config.node_availability_zones if zone in by_zone]
+    assert len(ordered) == len(app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup"))
+    return ordered
 
 
 def _rolling(group: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +79,7 @@ def test_groups_roll_one_after_another_in_zone_order(default_app: Synthesized, l
     for app in (default_app, large_app):
         template = app.cluster
         ids = [lid for lid, _ in _groups(app)]
-        assert len(ids) == 3
+        assert [SYSTEM if lid.startswith(SYSTEM) else SPOT for lid in ids] == [SYSTEM] * 2 + [SPOT] * 3
         for index, lid in enumerate(ids):
             before = created_before(template, lid)
             assert set(ids[:index]) <= before, (lid, before & set(ids))
@@ -85,7 +90,7 @@ def test_groups_roll_one_after_another_in_zone_order(default_app: Synthesized, l
 
 
 def test_batches_stay_within_the_cluster_wide_budget(default_app: Synthesized, large_app: Synthesized) -> None:
-    # Default: maxSize 6, 10 % of it rounds down to 0, so one node at a time. 300 nodes: 30 at a time.
+    # Default: maxSize 6 + 2 system nodes, 10 % rounds down to 0, so one node at a time. 302 nodes: 30 at a time.
     for app, budget in ((default_app, 1), (large_app, 30)):
         for lid, group in _groups(app):
             assert int(_rolling(group)["MaxBatchSize"]) == min(budget, int(group["Properties"]["MaxSize"])), lid
@@ -124,9 +129,9 @@ def test_nodes_may_signal_their_own_stack_only(default_app: Synthesized) -> None
     ]
 
 
-def ready_signal_part(app: Synthesized) -> str:
-    """The shell script part of the launch template's user data (tokens as ``<...>``)."""
-    (template,) = app.resources("cluster", "AWS::EC2::LaunchTemplate").values()
+def ready_signal_part(app: Synthesized, prefix: str = SPOT) -> str:
+    """The shell script part of a launch template's user data (tokens as ``<...>``): the spot nodes' by default."""
+    _, template = launch_template(app, prefix)
     message = email.message_from_string(render(template["Properties"]["LaunchTemplateData"]["UserData"]))
     (part,) = [p for p in message.walk() if p.get_content_type() == "text/x-shellscript"]
     payload = part.get_payload()
@@ -135,7 +140,9 @@ def ready_signal_part(app: Synthesized) -> str:
 
 
 def test_user_data_starts_the_ready_signal_with_the_clusters_endpoint(default_app: Synthesized) -> None:
+    """Both launch templates, the spot nodes' and the system nodes', carry the same Ready signal."""
     part = ready_signal_part(default_app)
+    assert ready_signal_part(default_app, SYSTEM) == part
     (cluster_id,) = default_app.resources("cluster", "AWS::EKS::Cluster")
     (command,) = [line for line in part.splitlines() if line.startswith("systemd-run ")]
     assert shlex.split(command)[-5:] == [

@@ -68,6 +68,20 @@ class NodesConfig(_Settings):
     max_unavailable_percent: float = Field(default=DEFAULT_MAX_UNAVAILABLE_PERCENT, gt=0, le=100)
 
 
+#: On-demand, burstable, 2 vCPU and 4 GiB, 12 pods each with custom networking: room for the controllers, x86_64.
+DEFAULT_SYSTEM_INSTANCE_TYPES = ("t3.medium", "t3a.medium")
+
+
+class SystemNodesConfig(_Settings):
+    """The small on-demand node groups that run podnet's controllers (NTH, Cluster Autoscaler, CoreDNS) away from
+    spot interruptions; tainted, so workloads stay on the spot nodes (podnet.constructs.system_nodes)."""
+
+    #: The first type that has capacity is launched (on-demand allocation "prioritized").
+    instance_types: tuple[str, ...] = Field(default=DEFAULT_SYSTEM_INSTANCE_TYPES, min_length=1)
+    #: System nodes in all, spread over the node zones (at most one group per zone).
+    size: int = Field(default=2, ge=1)
+
+
 class IpAlarmsConfig(_Settings):
     """CloudWatch alarms on the free IPs of each pod subnet (see podnet.constructs.pod_ip_alarms)."""
 
@@ -139,6 +153,7 @@ class PodnetConfig(_Settings):
     max_pods_cap: int = Field(default=110, ge=1)
     prefix_delegation: bool = False
     nodes: NodesConfig = NodesConfig()
+    system_nodes: SystemNodesConfig = SystemNodesConfig()
     #: None: podnet creates the VPC from vpcCidr. Set: podnet adds podCidr to this VPC instead.
     existing_vpc: ExistingVpcConfig | None = None
     #: How nodes and people get into the cluster: API_AND_CONFIG_MAP honours the aws-auth ConfigMap (podnet
@@ -205,11 +220,19 @@ class PodnetConfig(_Settings):
         return ami_release(self.kubernetes_version, arch, self.nodes.ami_release_version)
 
     @property
+    def system_node_ami_release(self) -> str:
+        """The AL2023 AMI release of the system nodes (their own architecture, the same setting)."""
+        arch = architecture(self.system_nodes.instance_types[0])
+        return ami_release(self.kubernetes_version, arch, self.nodes.ami_release_version)
+
+    @property
     def node_roll(self) -> RollSettings:
-        """How the node groups roll: one after another, each in batches of the cluster-wide budget (counted at
-        maxSize, the most nodes the cluster may have), each replacement counted once its node is Ready."""
+        """How every node group (system and spot) rolls: one after another, each in batches of the cluster-wide
+        budget (counted at the most nodes the cluster may have: nodes.maxSize plus the system nodes), each
+        replacement counted once its node is Ready."""
+        cluster_nodes = self.nodes.max_size + self.system_nodes.size
         return RollSettings(
-            batch_size=roll_budget(self.nodes.max_size, self.nodes.max_unavailable_percent),
+            batch_size=roll_budget(cluster_nodes, self.nodes.max_unavailable_percent),
             groups_in_sequence=True,
             wait_for_ready=True,
             pause_seconds=READY_SIGNAL_TIMEOUT_SECONDS,
@@ -217,15 +240,37 @@ class PodnetConfig(_Settings):
 
     @property
     def node_roll_estimate(self) -> RollEstimate:
-        """A full roll of every group at its maxSize, with typical drain and launch-to-Ready times."""
-        groups = [sizes.max_size for sizes in self.node_group_sizes.values()]
+        """A full roll of every group at its maxSize, in the order they roll (system groups first), with typical
+        drain and launch-to-Ready times."""
+        groups = [sizes.max_size for sizes in [*self.system_group_sizes.values(), *self.node_group_sizes.values()]]
         return estimate_roll(groups, self.node_roll, RollTimings())
 
     @property
     def node_max_pods(self) -> int:
         """Pods every node can run, whichever of ``nodes.instanceTypes`` it is (types must be validated)."""
+        return self._max_pods(self.nodes.instance_types)
+
+    @property
+    def system_group_sizes(self) -> dict[str, GroupSizes]:
+        """Node zone -> the fixed, all on-demand size of its system group: ``systemNodes.size`` spread over the
+        node zones; a zone whose share is zero gets no group."""
+        size = self.system_nodes.size
+        return zone_group_sizes(
+            self.node_availability_zones,
+            min_size=size,
+            desired_size=size,
+            max_size=size,
+            on_demand_base_capacity=size,
+        )
+
+    @property
+    def system_node_max_pods(self) -> int:
+        """Pods every system node can run (types must be validated)."""
+        return self._max_pods(self.system_nodes.instance_types)
+
+    def _max_pods(self, instance_types: tuple[str, ...]) -> int:
         limits: list[EniLimits] = []
-        for instance_type in self.nodes.instance_types:
+        for instance_type in instance_types:
             found = lookup(instance_type)
             if found is None:
                 raise ValueError(f"unknown instance type {instance_type}: validate the configuration first")

@@ -2,7 +2,7 @@
 
 A pod's grace period runs inside NTH's drain, the drain inside the terminating lifecycle hook's heartbeat,
 and the heartbeat inside the rolling update's wait for a batch's Ready signals (podnet.ipplan.node_rolls).
-The README ("When nodes go away") explains the chain and what to raise for pods with a longer
+docs/node-lifecycle.md ("When nodes go away") explains the chain and what to raise for pods with a longer
 ``terminationGracePeriodSeconds``; tests/test_node_drain_timing.py checks the order on the synthesized template
 and chart values.
 """
@@ -19,8 +19,8 @@ NODE_DRAIN_TIMEOUT_SECONDS = 120
 #: DefaultResult CONTINUE terminates it. The margin over the drain covers EventBridge/SQS delivery and NTH's poll.
 LIFECYCLE_HEARTBEAT_SECONDS = 240
 
-#: HeartbeatTimeout of the launching lifecycle hook: how long a new instance may take to become a Ready node
-#: before the hook's DefaultResult ABANDON terminates it (and the group launches another). NTH completes the action
-#: as soon as the node is Ready; it reads the launch event from the queue, which keeps it for 300 s, so waiting
-#: longer than that could only delay the ABANDON. Nodes that need longer to join: raise both this and the retention.
+#: HeartbeatTimeout of the launching lifecycle hook: how long a new instance waits to become a Ready node before
+#: the hook's DefaultResult CONTINUE puts it in service anyway (NTH down, or the node slow to join). NTH completes
+#: the action as soon as the node is Ready; it reads the launch event from the queue, which keeps it for 300 s, so
+#: waiting longer than that could only delay the CONTINUE.
 LAUNCH_READY_TIMEOUT_SECONDS = 300

@@ -2,6 +2,7 @@
 script that tells CloudFormation when the node is Ready (the gate of every node roll)."""
 
 import shlex
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -76,13 +77,23 @@ READY_SIGNAL_PATH = "/usr/local/bin/podnet-ready-signal"
 
 
 def node_config(
-    *, cluster_name: str, api_server_endpoint: str, certificate_authority: str, service_cidr: str, max_pods: str
+    *,
+    cluster_name: str,
+    api_server_endpoint: str,
+    certificate_authority: str,
+    service_cidr: str,
+    max_pods: str,
+    kubelet_flags: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The NodeConfig a self-managed node needs to join, with a per-instance max-pods CEL expression.
 
     ``maxPodsExpression`` (not a static ``kubelet.config.maxPods``): nodeadm sizes kube-reserved memory from
     the value it computes, so the expression keeps both right for every instance type of the spot pool.
+    ``kubelet_flags`` (``--node-labels``, ``--register-with-taints``) go to ``kubelet.flags``.
     """
+    kubelet: dict[str, Any] = {"maxPodsExpression": max_pods}
+    if kubelet_flags:
+        kubelet["flags"] = list(kubelet_flags)
     return {
         "apiVersion": "node.eks.aws/v1alpha1",
         "kind": "NodeConfig",
@@ -93,7 +104,7 @@ def node_config(
                 "certificateAuthority": certificate_authority,
                 "cidr": service_cidr,
             },
-            "kubelet": {"maxPodsExpression": max_pods},
+            "kubelet": kubelet,
         },
     }
 
