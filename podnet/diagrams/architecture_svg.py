@@ -78,9 +78,17 @@ def architecture_svg(templates: dict[str, dict[str, Any]]) -> str:
         sizes = f"min {props['MinSize']}, max {props['MaxSize']}"
         if "DesiredCapacity" in props:
             sizes += f", desired {props['DesiredCapacity']}"
-        spot = "spot " if "MixedInstancesPolicy" in props else ""
+        # A mixed instances policy whose on-demand base covers the whole group (the system nodes) runs no spot.
+        distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution", {})
+        on_demand_base = distribution.get("OnDemandBaseCapacity", 0)
+        if "MixedInstancesPolicy" not in props:
+            capacity = ""
+        elif str(on_demand_base) == str(props["MaxSize"]):
+            capacity = "on-demand "
+        else:
+            capacity = "spot "
         zones.setdefault(zone_name or "zone not in the templates", Zone()).groups.append(
-            f"{spot}Auto Scaling group ({sizes})"
+            f"{capacity}Auto Scaling group ({sizes})"
         )
     manifests = [obj for _, p in of_type("Custom::AWSCDK-EKS-KubernetesResource") for obj in _objects(p["Manifest"])]
     for obj in manifests:
