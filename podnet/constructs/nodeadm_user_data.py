@@ -64,8 +64,9 @@ until read -r node stack resource < <(own) && [ "$resource" != None ]; do
   sleep "$poll"
 done
 status=FAILURE
-while [ "$SECONDS" -lt "$deadline" ]; do
+while :; do
   if ready; then status=SUCCESS; break; fi
+  [ "$SECONDS" -lt "$deadline" ] || break
   sleep "$poll"
 done
 echo "node $node: $status"
