@@ -19,6 +19,8 @@ SIGNAL_RESOURCE_TAG = "podnet:ready-signal-resource"
 #: Seconds between two looks at the Node object.
 READY_POLL_SECONDS = 10
 
+#: A shell script part beside the NodeConfig part: nodeadm reads only ``application/node.eks.aws`` parts and cloud-init
+#: runs the script (awslabs/amazon-eks-ami, nodeadm/test/e2e/cases/mime-userdata-merge/config.yaml mixes the two).
 #: Runs detached from cloud-init (systemd-run), so it waits for Ready whatever the order of cloud-init and nodeadm.
 #: Arguments: cluster name, API server endpoint, seconds to wait, seconds between two looks.
 #: - The node's name is its EC2 PrivateDnsName: nodeadm sets --hostname-override to it (awslabs/amazon-eks-ami,
