@@ -268,6 +268,11 @@ def _table(plan: "Plan") -> str:
     types = [("instance type", "max pods"), *((t.name, str(t.max_pods)) for t in plan.instance_types)]
     lines = [header, "", *_columns(rows), "", *_columns(types), ""]
     lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity]
+    lines += [
+        f"node roll (a new AMI release, now {plan.ami_release}, or CNI settings): every group in turn, the system nodes"
+        f" first, at most {plan.roll_budget} node(s) at once, each replacement counted once its node is Ready",
+        f"roll estimate at maxSize, system nodes included: {plan.roll.summary()}",
+    ]
     lines += [f"warning: {warning}" for warning in plan.warnings]
     if plan.changes is not None:
         lines += [f"change: {change}" for change in plan.changes] or ["change: none to the pod network"]

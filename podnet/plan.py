@@ -16,6 +16,7 @@ from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import max_pods
+from podnet.ipplan.node_rolls import RollEstimate
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ class Plan:
     max_size: int
     autoscaler: bool
     node_groups: tuple[NodeGroupPlan, ...]
+    #: The AL2023 AMI release the nodes run (pinned, or nodes.amiReleaseVersion).
+    ami_release: str
+    #: Nodes a roll replaces at once, over all groups (nodes.maxUnavailablePercent of maxSize, at least 1).
+    roll_budget: int
+    #: A full roll at maxSize, as the templates' update policies run it (podnet.ipplan.node_rolls).
+    roll: RollEstimate
     warnings: tuple[str, ...]
     #: Against a deployed pod network: one line per change, each deploying in one step. None: not compared.
     changes: tuple[str, ...] | None = None
@@ -147,6 +154,15 @@ class Plan:
                 }
                 for group in self.node_groups
             ],
+            "amiRelease": self.ami_release,
+            "nodeRoll": {
+                "budget": self.roll_budget,
+                "nodes": self.roll.nodes,
+                "batches": self.roll.batches,
+                "nodesOutAtOnce": self.roll.nodes_out_at_once,
+                "typicalSeconds": self.roll.typical_seconds,
+                "longestSeconds": self.roll.longest_seconds,
+            },
             "podIps": self.pod_ips,
             "podCapacity": self.pod_capacity,
             "warnings": list(self.warnings),
@@ -207,6 +223,9 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
         max_size=config.nodes.max_size,
         autoscaler=config.nodes.autoscaler,
         node_groups=node_groups,
+        ami_release=config.node_ami_release,
+        roll_budget=config.node_roll.batch_size,
+        roll=config.node_roll_estimate,
         warnings=tuple(warnings),
         changes=changes,
     )

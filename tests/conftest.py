@@ -76,6 +76,14 @@ def no_autoscaler_app() -> "Synthesized":
     return synthesize(config_for({"nodes": {"autoscaler": False}}))
 
 
+@pytest.fixture(scope="session")
+def large_app() -> "Synthesized":
+    """maxSize 300 (100 nodes per zone): a roll in batches of the 10 % budget."""
+    from tests.support.synth import config_for, synthesize
+
+    return synthesize(config_for({"nodes": {"minSize": 3, "maxSize": 300}}))
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: "Producer") -> "LoadFileScheduling | None":
     """pytest-xdist (`-n 2 --dist loadfile` in pyproject.toml): hand every test file that synthesizes to one worker

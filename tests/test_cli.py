@@ -150,6 +150,13 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
         "nodes: one spot group per zone; the Cluster Autoscaler sets each group's size between its min and max"
     )
     assert f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}" in lines
+    roll = lines.index(f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}") + 1
+    assert lines[roll : roll + 2] == [
+        "node roll (a new AMI release, now v20260714, or CNI settings): every group in turn, the system nodes first,"
+        " at most 1 node(s) at once, each replacement counted once its node is Ready",
+        "roll estimate at maxSize, system nodes included: 8 nodes in 8 batches, at most 1 out at once: about 24 min,"
+        " at most 2.5 h",
+    ]
     assert lines[-3].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
     assert lines[-2].startswith("warning: adminRoleArns is empty")
     assert lines[-1].startswith("note: a pod subnet for a listed zone, a move to a subnet that does not overlap")

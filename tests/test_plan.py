@@ -198,3 +198,24 @@ def test_a_zones_pod_ips_limit_only_its_own_group() -> None:
         ("us-east-1b", 3, 60),
     ]
     assert plan.pod_capacity == 87
+
+
+def test_the_roll_estimate_is_for_the_plans_max_size() -> None:
+    """Budget: 10 % of maxSize plus the 2 system nodes; the system groups (1 + 1 node) roll first, then the spot
+    zones. The estimate is podnet.ipplan.node_rolls' (figures in tests/test_node_rolls.py)."""
+    small, large = make_plan(parse_config({})), make_plan(parse_config({"nodes": {"maxSize": 300}}))
+    assert (small.roll_budget, small.roll.nodes, small.roll.batches, small.roll.nodes_out_at_once) == (1, 8, 8, 1)
+    # 1 + 1 system nodes, then 100 per zone in batches of 30, 30, 30, 10.
+    assert (large.roll_budget, large.roll.nodes, large.roll.batches, large.roll.nodes_out_at_once) == (30, 302, 14, 30)
+    assert large.roll.typical_seconds <= 3600
+    wider = make_plan(parse_config({"nodes": {"maxSize": 300, "maxUnavailablePercent": 20}}))
+    assert (wider.roll_budget, wider.roll.batches) == (60, 2 + 3 * 2)
+    assert json.loads(large.to_json())["nodeRoll"] == {
+        "budget": 30,
+        "nodes": 302,
+        "batches": 14,
+        "nodesOutAtOnce": 30,
+        "typicalSeconds": large.roll.typical_seconds,
+        "longestSeconds": large.roll.longest_seconds,
+    }
+    assert json.loads(small.to_json())["amiRelease"] == "v20260714"

@@ -5,11 +5,9 @@ import re
 from typing import Any
 
 import celpy
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podnet.constructs.node_launch_template import al2023_ami_parameter
 from podnet.constructs.spot_node_group import rolling_update_min_in_service
 from tests.conftest import PINNED_AMI_RELEASE
 from tests.support.cfn_tokens import render
@@ -198,9 +196,10 @@ def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Syn
     assert "KeyName" not in data
     parameter = default_app.cluster["Parameters"][data["ImageId"]["Ref"]]
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
-    assert (
-        parameter["Default"]
-        == "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id"
+    # Pinned by default: the parameter of one release, which never changes (tests/test_ami_releases.py).
+    assert parameter["Default"] == (
+        "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/"
+        "amazon-eks-node-al2023-x86_64-standard-1.36-v20260714/image_id"
     )
 
 
@@ -216,21 +215,6 @@ def test_pinned_ami_release_uses_that_release_parameter(prefix_delegation_app: S
         f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/"
         f"amazon-eks-node-al2023-x86_64-standard-{version}-{PINNED_AMI_RELEASE}/image_id"
     )
-
-
-@pytest.mark.parametrize(
-    ("release", "expected"),
-    [
-        (None, "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id"),
-        (
-            "v20260923",
-            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/"
-            "amazon-eks-node-al2023-arm64-standard-1.36-v20260923/image_id",
-        ),
-    ],
-)
-def test_ami_parameter_names(release: str | None, expected: str) -> None:
-    assert al2023_ami_parameter("1.36", "arm64", release) == expected
 
 
 def test_node_role_policies(default_app: Synthesized) -> None:

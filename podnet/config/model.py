@@ -6,10 +6,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from podnet.ipplan.ami_releases import ami_release
+from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_pod_subnets
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
 from podnet.ipplan.node_groups import GroupSizes, zone_group_sizes
+from podnet.ipplan.node_rolls import (
+    DEFAULT_MAX_UNAVAILABLE_PERCENT,
+    READY_SIGNAL_TIMEOUT_SECONDS,
+    RollEstimate,
+    RollSettings,
+    RollTimings,
+    estimate_roll,
+    roll_budget,
+)
 
 #: Minor version of the kubectl in the cluster's kubectl layer (aws-cdk.lambda-layer-kubectl-v36).
 KUBECTL_LAYER_VERSION = "1.36"
@@ -50,9 +61,11 @@ class NodesConfig(_Settings):
     on_demand_base_capacity: int = Field(default=0, ge=0)
     #: Install the Cluster Autoscaler, which moves each group's size between its min and max.
     autoscaler: bool = True
-    #: EKS AL2023 AMI release to pin (``v20260827``). None: the release EKS currently recommends, resolved on
-    #: every deploy, so the first deploy after an AMI release replaces every node.
+    #: EKS AL2023 AMI release the nodes run (``v20260827``). None: the release podnet pins for the Kubernetes version
+    #: (podnet.ipplan.ami_releases). Changing it rolls every node; ``podnet preflight`` says when a newer one exists.
     ami_release_version: str | None = None
+    #: Share of the cluster's nodes (at maxSize) a node roll may replace at once, over all groups; at least one node.
+    max_unavailable_percent: float = Field(default=DEFAULT_MAX_UNAVAILABLE_PERCENT, gt=0, le=100)
 
 
 #: On-demand, burstable, 2 vCPU and 4 GiB, 12 pods each with custom networking: room for the controllers, x86_64.
@@ -199,6 +212,38 @@ class PodnetConfig(_Settings):
             max_size=nodes.max_size,
             on_demand_base_capacity=nodes.on_demand_base_capacity,
         )
+
+    @property
+    def node_ami_release(self) -> str:
+        """The AL2023 AMI release of the nodes: ``nodes.amiReleaseVersion``, else podnet's pinned release."""
+        arch = architecture(self.nodes.instance_types[0])
+        return ami_release(self.kubernetes_version, arch, self.nodes.ami_release_version)
+
+    @property
+    def system_node_ami_release(self) -> str:
+        """The AL2023 AMI release of the system nodes (their own architecture, the same setting)."""
+        arch = architecture(self.system_nodes.instance_types[0])
+        return ami_release(self.kubernetes_version, arch, self.nodes.ami_release_version)
+
+    @property
+    def node_roll(self) -> RollSettings:
+        """How every node group (system and spot) rolls: one after another, each in batches of the cluster-wide
+        budget (counted at the most nodes the cluster may have: nodes.maxSize plus the system nodes), each
+        replacement counted once its node is Ready."""
+        cluster_nodes = self.nodes.max_size + self.system_nodes.size
+        return RollSettings(
+            batch_size=roll_budget(cluster_nodes, self.nodes.max_unavailable_percent),
+            groups_in_sequence=True,
+            wait_for_ready=True,
+            pause_seconds=READY_SIGNAL_TIMEOUT_SECONDS,
+        )
+
+    @property
+    def node_roll_estimate(self) -> RollEstimate:
+        """A full roll of every group at its maxSize, in the order they roll (system groups first), with typical
+        drain and launch-to-Ready times."""
+        groups = [sizes.max_size for sizes in [*self.system_group_sizes.values(), *self.node_group_sizes.values()]]
+        return estimate_roll(groups, self.node_roll, RollTimings())
 
     @property
     def node_max_pods(self) -> int:

@@ -9,6 +9,7 @@ from ipaddress import IPv4Network
 from typing import Any, Literal
 
 from podnet.config.model import ExistingVpcConfig
+from podnet.ipplan.ami_releases import release_date, release_of_image_name
 
 #: Zone ids EKS does not accept for control-plane subnets (EKS user guide, network-reqs: "Subnet requirements").
 #: Zone *names* map to different ids in every account, so only DescribeAvailabilityZones can tell.
@@ -274,6 +275,49 @@ def _check_route_destinations(
             " (a smaller or different one)",
         )
     return _passed("existing-vpc", setting, f"no route destination in {vpc_id} blocks associating {pod_cidr}")
+
+
+def check_ami_release(
+    *,
+    release: str,
+    pinned_by_podnet: bool,
+    kubernetes_version: str,
+    arch: str,
+    region: str,
+    release_exists: bool,
+    recommended_image_name: str | None,
+    roll: str,
+) -> Result:
+    """The nodes' AMI release exists in the region, and whether EKS recommends a newer one (and what moving rolls).
+
+    ``release_exists``: the release's ``image_id`` parameter was found; ``recommended_image_name``: ``image_name`` of
+    the ``recommended`` parameter's JSON value, None when there is none.
+    """
+    setting = "nodes.amiReleaseVersion"
+    source = "podnet's pinned release" if pinned_by_podnet else "the configured release"
+    if not release_exists:
+        return _failed(
+            "ami-release",
+            setting,
+            f"{source} {release} has no AL2023 {arch} AMI for Kubernetes {kubernetes_version} in {region}; set"
+            f" {setting} to a release amazon-eks-ami published for it",
+        )
+    newer = None if recommended_image_name is None else release_of_image_name(recommended_image_name)
+    if newer is None:
+        return Result(
+            "ami-release",
+            setting,
+            "skip",
+            f"{setting}: {source} {release} exists in {region}; EKS names no recommended release to compare with",
+        )
+    if release_date(newer) <= release_date(release):
+        return _passed("ami-release", setting, f"{source} {release} is EKS's recommended release or newer")
+    return _passed(
+        "ami-release",
+        setting,
+        f"{source} {release} runs; EKS recommends the newer {newer} ({recommended_image_name}). Setting {setting}"
+        f" to {newer} rolls every node on the next deploy: {roll}",
+    )
 
 
 def _passed(check: str, setting: str, message: str) -> Result:

@@ -29,7 +29,7 @@ from podnet.constructs.overwriting_chart import apply_chart
 from podnet.constructs.pod_identity_agent_version import PodIdentityAgentVersion
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.constructs.pod_subnets import PodSubnets
-from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
+from podnet.constructs.spot_node_group import SpotNodeGroup, roll_one_after_another, zone_construct_id
 from podnet.constructs.system_nodes import SystemNodes
 from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.constructs.termination_events import TerminationEvents
@@ -155,7 +155,7 @@ class ClusterStack(Stack):
             cluster_name=config.cluster_name,
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.nodes.instance_types[0]),
-            ami_release_version=config.nodes.ami_release_version,
+            ami_release=config.node_ami_release,
             service_cidr=str(config.service_cidr),
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
@@ -168,7 +168,7 @@ class ClusterStack(Stack):
             cluster_name=config.cluster_name,
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.system_nodes.instance_types[0]),
-            ami_release_version=config.nodes.ami_release_version,
+            ami_release=config.system_node_ami_release,
             service_cidr=str(config.service_cidr),
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
@@ -177,6 +177,7 @@ class ClusterStack(Stack):
             instance_types=config.system_nodes.instance_types,
             group_sizes=config.system_group_sizes,
             max_pods=config.system_node_max_pods,
+            roll=config.node_roll,
         )
         #: Drains nodes before they go; call ``termination_handler.manage(group)`` for every node group.
         self.termination_handler = NodeTerminationHandler(
@@ -216,9 +217,12 @@ class ClusterStack(Stack):
                 sizes=sizes,
                 fixed_size=not config.nodes.autoscaler,
                 max_pods=config.node_max_pods,
+                roll=config.node_roll,
             )
             for zone, sizes in config.node_group_sizes.items()
         ]
+        # Every group rolls in turn within one cluster-wide budget: the system groups first, then the spot zones.
+        roll_one_after_another([*self.system_nodes.groups, *self.node_groups])
         for group in [*self.system_nodes.groups, *self.node_groups]:
             # The point of podnet: no node joins before custom networking is complete, so none needs recycling;
             # and aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
