@@ -115,9 +115,44 @@ def test_self_mutation_installs_the_locked_cdk_cli(app: SynthesizedPipeline) -> 
     assert _installs(app, "UpdatePipeline") == {f"npm install -g aws-cdk@{_lock_versions()['aws-cdk']}"}
 
 
-def test_asset_publishing_installs_the_locked_cdk_assets(app: SynthesizedPipeline) -> None:
-    assert len(_actions(app, "Assets")) > 1
-    assert _installs(app, "Assets") == {f"npm install -g cdk-assets@{_lock_versions()['cdk-assets']}"}
+def test_asset_publishing_installs_the_locked_cdk_cli_not_cdk_assets(app: SynthesizedPipeline) -> None:
+    """tests/test_pipeline_asset_publishing.py runs these commands; here: one publisher, the locked CLI."""
+    assert [action["Name"] for action in _actions(app, "Assets")] == ["FileAssets"]
+    assert _installs(app, "Assets") == {f"npm install -g aws-cdk@{_lock_versions()['aws-cdk']}"}
+    (assets,) = _actions(app, "Assets")
+    commands = _build_spec(_project_of(app, assets))["phases"]["build"]["commands"]
+    assert [command.split(" || ")[0] for command in commands] == [
+        "cdk publish-assets --unstable=publish-assets --app . --no-notices --no-version-reporting --exclusively "
+        + " ".join(f"podnet-pipeline/{environment}/podnet-{environment}-{stack}" for stack in ("network", "cluster"))
+        for environment in ("dev", "prod")
+    ]
+
+
+def _arn(value: Any) -> str:
+    """An ARN as written: joined, or substituted (CDK Pipelines writes the publishing roles with Fn::Sub)."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return str(value["Fn::Sub"]).replace("${AWS::Partition}", "<Ref:AWS::Partition>")
+    return str(render(value))
+
+
+def test_asset_role_may_assume_only_the_environments_publishing_and_deploy_roles(app: SynthesizedPipeline) -> None:
+    (assets,) = _actions(app, "Assets")
+    role_id = _project_of(app, assets)["ServiceRole"]["Fn::GetAtt"][0]
+    assumed = {
+        _arn(resource)
+        for policy in app.resources(app.pipeline, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sts:AssumeRole"
+        for resource in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+    }
+    environments = (("222222222222", "eu-west-1"), ("333333333333", "us-east-1"))
+    assert assumed == {
+        f"arn:<Ref:AWS::Partition>:iam::{account}:role/cdk-hnb659fds-file-publishing-role-{account}-{region}"
+        for account, region in environments
+    } | {
+        f"arn:aws:iam::{account}:role/cdk-hnb659fds-deploy-role-{account}-{region}" for account, region in environments
+    }
 
 
 def test_every_build_runs_a_supported_node_and_installs_only_exact_versions(app: SynthesizedPipeline) -> None:

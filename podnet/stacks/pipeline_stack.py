@@ -20,6 +20,7 @@ from podnet.nag import (
     logical_id,
     rule,
 )
+from podnet.stacks.pipeline_asset_publishing import PublishedEnvironment, publish_assets_with_cdk_cli
 from podnet.stacks.pipeline_tools import NODE_RUNTIME, locked_npm_version
 from podnet.stacks.podnet_stage import PodnetStage
 
@@ -93,10 +94,11 @@ class PipelineStack(Stack):
                 primary_output_directory="cdk.out",
             ),
             cross_account_keys=cross_account,
+            publish_assets_in_parallel=False,
             enable_key_rotation=cross_account,
-            # Self-mutation and asset publishing install the exact versions package-lock.json pins (as `make setup`).
+            # Self-mutation installs the exact CDK CLI package-lock.json pins (as `make setup`); asset publishing
+            # runs that CLI too (pipeline_asset_publishing.py), in one project rather than one per asset.
             cli_version=locked_npm_version("aws-cdk"),
-            cdk_assets_cli_version=locked_npm_version("cdk-assets"),
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
                 # Without runtime-versions the image runs its default Node.js (18 on standard:7.0, end-of-life).
@@ -106,10 +108,12 @@ class PipelineStack(Stack):
             synth_code_build_defaults=pipelines.CodeBuildOptions(partial_build_spec=_runtimes(python="3.12")),
         )
         step_roles: list[iam.IRole] = []
+        published: list[PublishedEnvironment] = []
         for index, wave_environments in enumerate(pipeline.waves):
             wave = self.pipeline.add_wave(f"Wave{index + 1}")
             for name in wave_environments:
                 stage = PodnetStage(self, name, config=environments[name], pipeline_account=pipeline.account)
+                published.append(_published(name, stage))
                 pre: list[pipelines.Step] = []
                 if name in pipeline.approval_before:
                     pre.append(pipelines.ManualApprovalStep(f"Approve-{name}", comment=f"Deploy podnet to {name}?"))
@@ -119,6 +123,7 @@ class PipelineStack(Stack):
                 wave.add_stage(stage, pre=pre, post=[verification])
         # Built now rather than at synth, so the generated roles and buckets exist to be reviewed by cdk-nag.
         self.pipeline.build_pipeline()
+        publish_assets_with_cdk_cli(self.pipeline, published, pipeline.account)
         _acknowledge_pipeline_findings(self.pipeline, step_roles)
 
     def _verification_step(self, name: str, stage: PodnetStage) -> pipelines.CodeBuildStep:
@@ -148,6 +153,13 @@ class PipelineStack(Stack):
             },
             timeout=Duration.minutes(30),
         )
+
+
+def _published(name: str, stage: PodnetStage) -> PublishedEnvironment:
+    config = stage.config
+    assert config.account is not None
+    stacks = [stack for stack in (stage.deployment.network, stage.deployment.cluster) if stack is not None]
+    return PublishedEnvironment(name, config.account, config.region, [stack.node.path for stack in stacks])
 
 
 def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline, step_roles: Sequence[IConstruct]) -> None:
