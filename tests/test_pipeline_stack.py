@@ -71,13 +71,43 @@ def test_each_environment_deploys_network_then_cluster_then_verifies(
     ]
 
 
-def test_manual_approval_before_prod_only(app: SynthesizedPipeline) -> None:
+def test_prod_approvals_come_after_each_change_set_exists_and_notify_the_topic(app: SynthesizedPipeline) -> None:
     manual = {
-        stage: [a["Name"] for a in _actions(app, stage) if a["ActionTypeId"]["Provider"] == "Manual"]
+        stage: [a for a in _actions(app, stage) if a["ActionTypeId"]["Provider"] == "Manual"]
         for stage in ("dev", "prod")
     }
-    assert manual == {"dev": [], "prod": ["Approve-prod"]}
-    assert _actions(app, "prod")[0]["Name"] == "Approve-prod"
+    assert manual["dev"] == []
+    order = [(action["RunOrder"], action["Name"]) for action in _actions(app, "prod")]
+    names = [name for _, name in order]
+    for stack in ("podnet-prod-network", "podnet-prod-cluster"):
+        prepare, approve, deploy = (names.index(f"{stack}.{step}") for step in ("Prepare", "Approve", "Deploy"))
+        assert order[prepare][0] < order[approve][0] < order[deploy][0], order
+    assert len(manual["prod"]) == 2
+    for approval in manual["prod"]:
+        configuration = approval["Configuration"]
+        assert configuration["NotificationArn"] == "arn:aws:sns:us-east-1:111111111111:podnet-approvals"
+        assert "change set PipelineChange" in configuration["CustomData"]
+    publishes = [
+        statement
+        for policy in app.resources(app.pipeline, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sns:Publish"
+    ]
+    assert publishes and all(s["Resource"] == "arn:aws:sns:us-east-1:111111111111:podnet-approvals" for s in publishes)
+
+
+def test_source_action_may_use_the_connection_under_both_prefixes(app: SynthesizedPipeline) -> None:
+    (source,) = _actions(app, "Source")
+    role_id = source["RoleArn"]["Fn::GetAtt"][0]
+    actions = {
+        action
+        for policy in app.resources(app.pipeline, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Resource"] == source["Configuration"]["ConnectionArn"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {"codestar-connections:UseConnection", "codeconnections:UseConnection"} <= actions
 
 
 def test_cross_account_artifacts_are_kms_encrypted(app: SynthesizedPipeline) -> None:
@@ -312,3 +342,15 @@ def test_pipeline_template(app: SynthesizedPipeline, json_snapshot: SnapshotAsse
 
 def test_dev_cluster_template(app: SynthesizedPipeline, json_snapshot: SnapshotAssertion) -> None:
     assert snapshot_form(app.stages["dev"]["cluster"]) == json_snapshot
+
+
+def test_no_stage_template_resolves_a_floating_ami_parameter(app: SynthesizedPipeline) -> None:
+    """Every environment deploys the pinned release dev verified, never `recommended` resolved at change-set time."""
+    parameters = {
+        (environment, role): [p.get("Default", "") for p in template.get("Parameters", {}).values()]
+        for environment, templates in app.stages.items()
+        for role, template in templates.items()
+    }
+    amis = [d for defaults in parameters.values() for d in defaults if d.startswith("/aws/service/eks/optimized-ami/")]
+    assert amis and all("/recommended/" not in d and "-v20260827/" in d for d in amis), amis
+    assert not any("recommended" in json.dumps(t) for templates in app.stages.values() for t in templates.values())

@@ -7,6 +7,7 @@ from aws_cdk import CfnOutput, Duration, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct
 
 from podnet.config.model import PipelineConfig, PodnetConfig
@@ -107,6 +108,11 @@ class PipelineStack(Stack):
             # The Makefile needs Python 3.11+ (the image's default python3 may be older).
             synth_code_build_defaults=pipelines.CodeBuildOptions(partial_build_spec=_runtimes(python="3.12")),
         )
+        topic = (
+            sns.Topic.from_topic_arn(self, "ApprovalTopic", pipeline.approval_topic_arn)
+            if pipeline.approval_topic_arn
+            else None
+        )
         step_roles: list[iam.IRole] = []
         published: list[PublishedEnvironment] = []
         for index, wave_environments in enumerate(pipeline.waves):
@@ -114,17 +120,38 @@ class PipelineStack(Stack):
             for name in wave_environments:
                 stage = PodnetStage(self, name, config=environments[name], pipeline_account=pipeline.account)
                 published.append(_published(name, stage))
-                pre: list[pipelines.Step] = []
-                if name in pipeline.approval_before:
-                    pre.append(pipelines.ManualApprovalStep(f"Approve-{name}", comment=f"Deploy podnet to {name}?"))
+                stack_steps = self._approvals(name, stage, topic) if name in pipeline.approval_before else []
                 verification = self._verification_step(name, stage)
                 assert verification.role is not None
                 step_roles.append(verification.role)
-                wave.add_stage(stage, pre=pre, post=[verification])
+                wave.add_stage(stage, post=[verification], stack_steps=stack_steps)
         # Built now rather than at synth, so the generated roles and buckets exist to be reviewed by cdk-nag.
         self.pipeline.build_pipeline()
         publish_assets_with_cdk_cli(self.pipeline, published, pipeline.account)
+        _use_connection_under_both_prefixes(self.pipeline, pipeline.connection_arn)
         _acknowledge_pipeline_findings(self.pipeline, step_roles)
+
+    @staticmethod
+    def _approvals(name: str, stage: PodnetStage, topic: sns.ITopic | None) -> list[pipelines.StackSteps]:
+        """One approval per stack, between creating its change set (Prepare) and executing it (Deploy): the
+        approver reviews the change set CloudFormation shows for that stack, and the topic tells them it waits."""
+        stacks = [stack for stack in (stage.deployment.network, stage.deployment.cluster) if stack is not None]
+        return [
+            pipelines.StackSteps(
+                stack=stack,
+                change_set=[
+                    pipelines.ManualApprovalStep(
+                        "Approve",
+                        comment=(
+                            f"Review change set PipelineChange of stack {stack.stack_name} ({name},"
+                            f" {stack.account}/{stack.region}) in the CloudFormation console, then approve to deploy it"
+                        ),
+                        notification_topic=topic,
+                    )
+                ],
+            )
+            for stack in stacks
+        ]
 
     def _verification_step(self, name: str, stage: PodnetStage) -> pipelines.CodeBuildStep:
         config, verifier = stage.config, stage.verifier
@@ -160,6 +187,22 @@ def _published(name: str, stage: PodnetStage) -> PublishedEnvironment:
     assert config.account is not None
     stacks = [stack for stack in (stage.deployment.network, stage.deployment.cluster) if stack is not None]
     return PublishedEnvironment(name, config.account, config.region, [stack.node.path for stack in stacks])
+
+
+def _use_connection_under_both_prefixes(pipeline: pipelines.CodePipeline, connection_arn: str) -> None:
+    """CDK Pipelines grants the source action ``codestar-connections:UseConnection`` only; a connection ARN may carry
+    either service prefix (codestar-connections or codeconnections), and IAM matches the action's prefix to the
+    resource's, so the role gets both actions."""
+    source = pipeline.pipeline.node.find_child("Source")
+    roles = [node for node in source.node.find_all() if isinstance(node, iam.Role)]
+    assert roles, "CDK Pipelines created no source action role"
+    for role in roles:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+                resources=[connection_arn],
+            )
+        )
 
 
 def _acknowledge_pipeline_findings(pipeline: pipelines.CodePipeline, step_roles: Sequence[IConstruct]) -> None:
