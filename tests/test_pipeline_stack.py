@@ -122,7 +122,9 @@ def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: Synthesi
     (synth,) = _actions(app, "Build")
     spec = _build_spec(_project_of(app, synth))
     assert spec["phases"]["build"]["commands"] == ["make test", f"make synth CONFIG={CONFIG_FILE}"]
-    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.12", "nodejs": "24"}
+    lock_header = (REPO_ROOT / "requirements.lock").read_text().splitlines()[1]
+    (lock_python,) = re.findall(r"--python-version (\S+)", lock_header)
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": lock_python, "nodejs": "24"}
 
 
 def _lock_versions() -> dict[str, str]:
