@@ -120,12 +120,3 @@ def test_the_check_log_is_shown_whole_not_the_last_ten_minutes(pipeline_app: Syn
     (tail,) = [c for c in verification_commands() if " logs tail " in c]
     assert "--since 1d" in tail
     assert "--since 1d" in json.dumps(pipeline_app.pipeline)
-
-
-def test_artifact_bucket_expires_old_artifacts(pipeline_app: SynthesizedPipeline) -> None:
-    (pipeline,) = pipeline_app.resources(pipeline_app.pipeline, "AWS::CodePipeline::Pipeline").values()
-    stores = pipeline["Properties"]["ArtifactStores"]
-    home = [s["ArtifactStore"]["Location"]["Ref"] for s in stores if s["Region"] == "us-east-1"]
-    (bucket_id,) = home
-    rules = pipeline_app.pipeline["Resources"][bucket_id]["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert [(r["Status"], r["ExpirationInDays"]) for r in rules] == [("Enabled", 90)]

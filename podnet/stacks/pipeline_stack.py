@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack, pipelines
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
@@ -134,6 +134,11 @@ class PipelineStack(Stack):
         publish_assets_with_cdk_cli(self.pipeline, published, pipeline.account)
         _use_connection_under_both_prefixes(self.pipeline, pipeline.connection_arn)
         _expire_old_artifacts(self.pipeline.pipeline.artifact_bucket)
+        for support in _cross_region(self.pipeline.pipeline):
+            _expire_old_artifacts(support.replication_bucket)
+            # Its name is derived from the support stack, the same on every re-creation: a retained bucket would
+            # make the next create fail ("already exists"), so it goes with its stack (once empty; see the docs).
+            support.replication_bucket.apply_removal_policy(RemovalPolicy.DESTROY)
         _acknowledge_pipeline_findings(self.pipeline, step_roles)
 
     @staticmethod
