@@ -2,6 +2,7 @@
 
 import json
 
+from tests.support.cfn_lint import lint_template
 from tests.support.synth import SynthesizedPipeline
 
 
@@ -22,3 +23,9 @@ def test_replication_bucket_expires_artifacts_and_goes_with_its_stack(pipeline_a
     assert bucket["DeletionPolicy"] == "Delete"
     rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
     assert [(r["Status"], r["ExpirationInDays"]) for r in rules] == [("Enabled", 90)]
+
+
+def test_support_stack_lints_clean(pipeline_app: SynthesizedPipeline) -> None:
+    """cfn-lint on the support stack podnet changes (tests/test_cfn_lint.py lints the pipeline and its stages)."""
+    (support,) = pipeline_app.assembly.glob("cross-region-stack-*.template.json")
+    assert lint_template(json.loads(support.read_text()), regions=("eu-west-1",)) == []
