@@ -154,6 +154,8 @@ def probe_pod(zone: str, run_id: str, namespace: str) -> JsonObject:
             "restartPolicy": "Never",
             "terminationGracePeriodSeconds": 0,
             "automountServiceAccountToken": False,
+            # Pod Security "restricted" (the pipeline's podnet-verify namespace enforces it).
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [
                 {
                     "name": "probe",

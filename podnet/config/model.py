@@ -103,8 +103,11 @@ class PipelineConfig(_Settings):
     region: str
     #: Waves in deployment order; the environments of one wave deploy in parallel.
     waves: tuple[tuple[str, ...], ...] = Field(min_length=1)
-    #: Environments whose deployment waits for a manual approval.
+    #: Environments whose deployment waits for a manual approval (after their change sets exist).
     approval_before: tuple[str, ...] = ()
+    #: SNS topic (in the pipeline's account and region) that tells approvers a change set awaits them; required
+    #: with ``approvalBefore``.
+    approval_topic_arn: str | None = None
 
 
 class ExistingSubnet(_Settings):
