@@ -13,7 +13,7 @@ from podnet.config.deployed import DeployedPodNetwork
 from podnet.config.environments import expand_environments, validate_environments
 from podnet.config.model import PodnetConfig
 from podnet.config.validation import validate
-from podnet.ipplan.carving import carve_node_subnets, usable_ips
+from podnet.ipplan.carving import carve_node_subnets
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import max_pods
 
@@ -177,7 +177,7 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
         if existing is None
         else tuple(VpcBlockPlan(block, new=False) for block in existing.cidr_blocks)
     ) + tuple(VpcBlockPlan(block, new=True) for block in config.pod_cidrs)
-    pod_subnets = config.pod_subnet_cidrs
+    pod_subnet_ips = config.pod_subnet_ips
     mode = config.max_pods_mode
     instance_types = tuple(
         InstanceTypePlan(name=name, max_pods=max_pods(_known(name), mode)) for name in config.nodes.instance_types
@@ -190,7 +190,7 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
             max_size=sizes.max_size,
             on_demand_base_capacity=sizes.on_demand_base_capacity,
             max_pods=config.node_max_pods,
-            pod_capacity=min(usable_ips(pod_subnets[zone]), sizes.max_size * config.node_max_pods),
+            pod_capacity=min(pod_subnet_ips[zone], sizes.max_size * config.node_max_pods),
         )
         for zone, sizes in config.node_group_sizes.items()
     )
@@ -214,6 +214,7 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
 
 def _zones(config: PodnetConfig) -> tuple[ZonePlan, ...]:
     pod_subnets = config.pod_subnet_cidrs
+    pod_ips = config.pod_subnet_ips
     existing = config.existing_vpc
     carved = carve_node_subnets(config.vpc_cidr, config.availability_zones) if existing is None else {}
     return tuple(
@@ -223,7 +224,7 @@ def _zones(config: PodnetConfig) -> tuple[ZonePlan, ...]:
             node_subnet=carved[zone].private if zone in carved else None,
             node_subnet_id=None if existing is None else existing.node_subnets[zone].subnet_id,
             pod_subnet=pod_subnets.get(zone),
-            pod_ips=usable_ips(pod_subnets[zone]) if zone in pod_subnets else 0,
+            pod_ips=pod_ips.get(zone, 0),
         )
         for zone in config.availability_zones
     )

@@ -198,3 +198,24 @@ def test_a_zones_pod_ips_limit_only_its_own_group() -> None:
         ("us-east-1b", 3, 60),
     ]
     assert plan.pod_capacity == 87
+
+
+def test_prefix_delegation_counts_whole_aligned_prefixes() -> None:
+    """A /24 pod subnet holds 14 usable /28 prefixes (224 IPs), not 251; the default /18s hold 16,352 each."""
+    raw = {**json.loads(ORIGIN.read_text()), "prefixDelegation": True, "nodes": {"instanceTypes": ["m5.large"]}}
+    origin = make_plan(parse_config(raw))
+    assert [zone.pod_ips for zone in origin.zones] == [224, 0]
+    assert origin.pod_capacity == min(224, origin.node_groups[0].max_size * 110)
+    default = make_plan(parse_config({"prefixDelegation": True}))
+    assert [zone.pod_ips for zone in default.zones] == [16_352] * 3
+    assert default.pod_capacity == 6 * 110
+
+
+def test_prefix_delegation_warns_when_the_edge_28s_cannot_hold_every_pod_enis_primary_ip() -> None:
+    """20 m5.large nodes in one zone: up to 40 pod ENIs, 13 more than the 27 addresses outside the reservation."""
+    raw = {"prefixDelegation": True, "podSubnets": {"us-east-1a": "100.64.0.0/24"}}
+    many = make_plan(parse_config({**raw, "nodes": {"instanceTypes": ["m5.large"], "maxSize": 20}}))
+    (warning,) = [w for w in many.warnings if w.startswith("prefixDelegation")]
+    assert "up to 40 pod ENIs in us-east-1a" in warning and "lower nodes.maxSize" in warning
+    few = make_plan(parse_config({**raw, "nodes": {"instanceTypes": ["m5.large"], "maxSize": 13}}))
+    assert not [w for w in few.warnings if w.startswith("prefixDelegation")]

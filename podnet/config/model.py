@@ -10,6 +10,7 @@ from podnet.ipplan.carving import carve_pod_subnets
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
 from podnet.ipplan.node_groups import GroupSizes, zone_group_sizes
+from podnet.ipplan.prefixes import pod_ips, prefix_reservation
 
 #: Minor version of the kubectl in the cluster's kubectl layer (aws-cdk.lambda-layer-kubectl-v36).
 KUBECTL_LAYER_VERSION = "1.36"
@@ -188,10 +189,36 @@ class PodnetConfig(_Settings):
     @property
     def node_max_pods(self) -> int:
         """Pods every node can run, whichever of ``nodes.instanceTypes`` it is (types must be validated)."""
+        return smallest_max_pods(self._instance_limits(), self.max_pods_mode)
+
+    @property
+    def pod_eni_primary_ips(self) -> dict[str, int]:
+        """Node zone -> primary IPs its pod ENIs take at the group's maxSize: every ENI but the node's primary one
+        sits in the pod subnet (custom networking), for the type with most ENIs (types must be validated)."""
+        enis = max(limits.enis for limits in self._instance_limits()) - 1
+        sizes = self.node_group_sizes
+        return {zone: sizes[zone].max_size * enis if zone in sizes else 0 for zone in self.node_availability_zones}
+
+    @property
+    def pod_subnet_ips(self) -> dict[str, int]:
+        """Node zone -> addresses pods can get in its pod subnet (with prefix delegation, whole reserved /28s)."""
+        return {
+            zone: pod_ips(cidr, prefix_delegation=self.prefix_delegation)
+            for zone, cidr in self.pod_subnet_cidrs.items()
+        }
+
+    @property
+    def pod_subnet_prefix_reservations(self) -> dict[str, list[IPv4Network]]:
+        """Node zone -> the CIDRs of its pod subnet reserved for /28 prefixes: none without prefix delegation."""
+        if not self.prefix_delegation:
+            return {}
+        return {zone: prefix_reservation(cidr) for zone, cidr in self.pod_subnet_cidrs.items()}
+
+    def _instance_limits(self) -> list[EniLimits]:
         limits: list[EniLimits] = []
         for instance_type in self.nodes.instance_types:
             found = lookup(instance_type)
             if found is None:
                 raise ValueError(f"unknown instance type {instance_type}: validate the configuration first")
             limits.append(found)
-        return smallest_max_pods(limits, self.max_pods_mode)
+        return limits

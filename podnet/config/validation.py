@@ -15,9 +15,10 @@ from itertools import combinations, permutations
 from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.config.pod_network_rules import prefix_reservation_warnings
 from podnet.config.regions import check_region
 from podnet.ipplan.architecture import architecture
-from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
+from podnet.ipplan.carving import carve_node_subnets, equal_blocks
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.instance_sizes import instance_size
 from podnet.ipplan.max_pods import max_pods
@@ -361,7 +362,7 @@ def _check_ip_alarms(config: PodnetConfig) -> None:
 
 
 def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
-    warnings = existing_vpc_warnings(config)
+    warnings = existing_vpc_warnings(config) + prefix_reservation_warnings(config)
     # An existing VPC's blocks are not podnet's choice: only podnet's own blocks get this advice.
     own_blocks = _pod_blocks(config) if config.existing_vpc else [("vpcCidr", config.vpc_cidr), *_pod_blocks(config)]
     for setting, block in own_blocks:
@@ -384,11 +385,12 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
             f" {DEFAULT_BLOCKS_PER_VPC}; ask for a quota increase (IPv4 CIDR blocks per VPC) before deploying"
         )
     per_node = max(max_pods(limits, config.max_pods_mode) for limits in types)
+    pod_ips = config.pod_subnet_ips
     for zone, sizes in config.node_group_sizes.items():
         setting = "podCidr" if config.pod_subnets is None else f"podSubnets.{zone}"
-        if usable_ips(pods[zone]) < sizes.max_size * per_node:
+        if pod_ips[zone] < sizes.max_size * per_node:
             warnings.append(
-                f"{setting}: pod subnet {pods[zone]} of {zone} has {usable_ips(pods[zone])} usable IPs for up to"
+                f"{setting}: pod subnet {pods[zone]} of {zone} has {pod_ips[zone]} usable IPs for up to"
                 f" {sizes.max_size} nodes x {per_node} pods at maxSize; use a larger block"
             )
     zones = config.node_availability_zones

@@ -18,6 +18,8 @@ class PodSubnets(Construct):
     InvalidSubnet.Range) and uses its AZ's private route table, so pod traffic follows the node subnets'
     routes (also when AWS_VPC_K8S_CNI_EXTERNALSNAT=true sends it straight to the NAT gateway).
     Pod subnets carry no load-balancer role tags: load balancers belong in the node subnets.
+    With prefix delegation, ``prefix_reservations`` (zone -> CIDRs, podnet.ipplan.prefixes) become subnet CIDR
+    reservations of type ``prefix``, so ENI primary IPs cannot fragment the /28s pods need.
 
     It belongs in the cluster stack, with the ENIConfigs and nodes that use the subnets: no CloudFormation export
     pins a subnet id, and one stack update orders a change (new subnet, ENIConfig, rolling update of the nodes,
@@ -34,6 +36,7 @@ class PodSubnets(Construct):
         subnet_cidrs: dict[str, IPv4Network],
         node_subnets: dict[str, ec2.ISubnet],
         cluster_name: str,
+        prefix_reservations: dict[str, list[IPv4Network]],
     ) -> None:
         super().__init__(scope, construct_id)
         first, *more = pod_cidrs
@@ -60,6 +63,15 @@ class PodSubnets(Construct):
                 route_table_id=node_subnets[zone].route_table.route_table_id,
             )
             self.subnets[zone] = subnet
+            for reserved in prefix_reservations.get(zone, []):
+                ec2.CfnSubnetCidrReservation(
+                    self,
+                    f"PrefixReservation-{zone}-{reserved.network_address}-{reserved.prefixlen}",
+                    subnet_id=subnet.attr_subnet_id,
+                    cidr=str(reserved),
+                    reservation_type="prefix",
+                    description=f"{cluster_name}: /28 prefixes for pods (prefix delegation), never ENI primary IPs",
+                )
         acknowledge(
             self,
             "availabilityZones are explicit settings so synth needs no AWS lookup; validation checks them against"

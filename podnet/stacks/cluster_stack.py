@@ -113,6 +113,7 @@ class ClusterStack(Stack):
             subnet_cidrs=config.pod_subnet_cidrs,
             node_subnets=self.node_subnets,
             cluster_name=config.cluster_name,
+            prefix_reservations=config.pod_subnet_prefix_reservations,
         )
         pod_subnets = self.pod_subnets.subnets
         teardown = TeardownCleanup(
@@ -207,6 +208,7 @@ class ClusterStack(Stack):
                 cluster_name=config.cluster_name,
                 pod_subnet_ids={zone: pod_subnets[zone].attr_subnet_id for zone in node_zones},
                 pod_subnet_cidrs=config.pod_subnet_cidrs,
+                pod_ips=config.pod_subnet_ips,
                 min_free_percent=config.ip_alarms.min_free_percent,
                 topic_arn=config.ip_alarms.topic_arn,
             )
