@@ -39,7 +39,10 @@ from tests.support.schemas import (
 # --- fixtures are the upstream bytes --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["eniconfig-crd.yaml", "nodeconfig-crd.yaml", "aws-k8s-cni.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    ["eniconfig-crd.yaml", "nodeconfig-crd.yaml", "aws-k8s-cni.yaml", "awsutils-v1.22.4.go", "iam-policy-v1.22.4.md"],
+)
 def test_fixture_matches_the_git_blob_recorded_in_sources(name: str) -> None:
     data = (FIXTURES / name).read_bytes()
     blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

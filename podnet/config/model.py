@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from podnet.config.vpc_cni_versions import pinned_vpc_cni_version
 from podnet.ipplan.carving import carve_pod_subnets
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
@@ -104,6 +105,14 @@ class ExistingVpcConfig(_Settings):
 AuthenticationMode = Literal["API_AND_CONFIG_MAP", "API"]
 
 
+class CniConfig(_Settings):
+    """The VPC CNI (EKS managed add-on ``vpc-cni``) podnet installs and configures."""
+
+    #: Add-on version (``v1.22.4-eksbuild.3``). None: the version podnet pins for ``kubernetesVersion``
+    #: (podnet.config.vpc_cni_versions).
+    version: str | None = None
+
+
 class PodnetConfig(_Settings):
     """Everything a podnet deployment is made from."""
 
@@ -134,6 +143,8 @@ class PodnetConfig(_Settings):
     authentication_mode: AuthenticationMode = "API_AND_CONFIG_MAP"
     #: Pod-subnet free-IP metrics and alarms.
     ip_alarms: IpAlarmsConfig = IpAlarmsConfig()
+    #: The VPC CNI add-on: its version and warm pool.
+    cni: CniConfig = CniConfig()
     #: Environment name -> raw overrides of the settings above (merged onto them, then validated alike).
     environments: dict[str, dict[str, Any]] | None = None
     pipeline: PipelineConfig | None = None
@@ -222,3 +233,8 @@ class PodnetConfig(_Settings):
                 raise ValueError(f"unknown instance type {instance_type}: validate the configuration first")
             limits.append(found)
         return limits
+
+    @property
+    def vpc_cni_version(self) -> str:
+        """The vpc-cni add-on version: ``cni.version``, else podnet's pin for the Kubernetes version."""
+        return self.cni.version or pinned_vpc_cni_version(self.kubernetes_version)

@@ -15,7 +15,7 @@ from itertools import combinations, permutations
 from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
-from podnet.config.pod_network_rules import prefix_reservation_warnings
+from podnet.config.pod_network_rules import check_pod_network, prefix_reservation_warnings
 from podnet.config.regions import check_region
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks
@@ -114,6 +114,7 @@ def validate(config: PodnetConfig) -> list[str]:
     types = _check_instance_types(config)
     _check_node_sizes(config)
     _check_ip_alarms(config)
+    check_pod_network(config)
     return _warnings(config, types)
 
 

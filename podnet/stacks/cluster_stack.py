@@ -30,6 +30,7 @@ from podnet.constructs.pod_subnets import PodSubnets
 from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
 from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.constructs.termination_events import TerminationEvents
+from podnet.constructs.vpc_cni_addon import VpcCniAddon
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
 from podnet.nag import acknowledge, iam5, managed_policy, rule
@@ -137,9 +138,18 @@ class ClusterStack(Stack):
                 security_group_ids=[cluster_security_group.security_group_id],
             ),
         )
+        vpc_cni = VpcCniAddon(
+            self,
+            "VpcCni",
+            cluster=self.cluster,
+            version=config.vpc_cni_version,
+            env=custom_networking_env(prefix_delegation=config.prefix_delegation),
+        )
         aws_node = AwsNodeCustomNetworking(
             self, "AwsNodeCustomNetworking", cluster=self.cluster, prefix_delegation=config.prefix_delegation
         )
+        # The add-on takes aws-node over (OVERWRITE) before the patch runs, never after.
+        aws_node.patch.node.add_dependency(vpc_cni.addon)
         aws_node_identity = AwsNodePodIdentity(self, "AwsNodePodIdentity", cluster=self.cluster)
         #: Drains nodes before they go; call ``termination_handler.manage(group)`` for every node group.
         self.termination_handler = NodeTerminationHandler(
@@ -187,7 +197,12 @@ class ClusterStack(Stack):
             # The point of podnet: no node joins before custom networking is complete, so none needs recycling;
             # and aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
             group.auto_scaling_group.node.add_dependency(
-                aws_node.patch, eni_configs, *node_access.grants, aws_node_identity.association, aws_node_identity.agent
+                vpc_cni.addon,
+                aws_node.patch,
+                eni_configs,
+                *node_access.grants,
+                aws_node_identity.association,
+                aws_node_identity.agent,
             )
             group.auto_scaling_group.node.add_dependency(teardown.resource)
             self.termination_handler.manage(group.auto_scaling_group)
