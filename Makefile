@@ -6,6 +6,8 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # Offline, account-free synth: no version check, no notices, no telemetry.
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_CLI_TELEMETRY := false
+# MkDocs: no banner about Material's successor on every build.
+export NO_MKDOCS_2_WARNING := 1
 CDK := cdk --no-notices --no-version-reporting
 CONFIG ?=
 # make deploy runs podnet preflight first (read-only account checks); PREFLIGHT=0 skips it, ENVIRONMENT=NAME checks one.
@@ -13,7 +15,7 @@ PREFLIGHT ?= 1
 ENVIRONMENT ?=
 CDK_CONFIG := $(if $(CONFIG),--context podnet:configFile=$(abspath $(CONFIG)))
 
-.PHONY: setup synth test lint plan preflight bootstrap diff deploy destroy bench clean
+.PHONY: setup synth test lint docs plan preflight bootstrap diff deploy destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -50,6 +52,12 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The documentation site on http://127.0.0.1:8000, rebuilt on every change (make test builds it with --strict); its
+# architecture diagram is drawn from the default app, synthesized first.
+docs: setup
+	$(CDK) synth --quiet --output build/docs-cdk.out
+	PODNET_DOCS_ASSEMBLY=build/docs-cdk.out $(BIN)/mkdocs serve
+
 bootstrap: setup
 	$(CDK) bootstrap $(TARGET)
 
@@ -74,4 +82,4 @@ bench: setup
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out site build .pytest_cache .mypy_cache .ruff_cache

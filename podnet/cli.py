@@ -78,7 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         " deploys in one step, and refuse one that cannot (with environments, name the deployed one with"
         " --environment)",
     )
-    plan.add_argument("--format", choices=("table", "json"), default="table")
+    plan.add_argument(
+        "--format",
+        choices=("table", "json", "svg"),
+        default="table",
+        help="svg: the address plan drawn to scale (one picture per environment with environments: name one)",
+    )
     plan.set_defaults(run=_plan)
     preflight.add_parser(commands)
 
@@ -157,6 +162,8 @@ def _plan(args: argparse.Namespace) -> int:
             _check_environment(config, args.environment)
         elif args.deployed and config.environments is not None:
             raise ConfigError("--deployed FILE is the pod network of one environment; name it with --environment NAME")
+        if args.format == "svg" and config.environments is not None and args.environment is None:
+            raise ConfigError("--format svg draws one plan; name the environment with --environment NAME")
         deployed = read_deployed(Path(args.deployed)) if args.deployed else None
         plans = make_plans(config, environment=args.environment, deployed=deployed)
     except ConfigError as error:
@@ -164,7 +171,7 @@ def _plan(args: argparse.Namespace) -> int:
         return 1
     if config.environments is None or args.environment is not None:
         (plan,) = plans.values()
-        print(plan.to_json() if args.format == "json" else _table(plan))
+        print(_render(plan, args.format))
     elif args.format == "json":
         print(json.dumps({"environments": {name: plan.to_dict() for name, plan in plans.items()}}, indent=2))
     else:
@@ -172,6 +179,14 @@ def _plan(args: argparse.Namespace) -> int:
     if args.format == "table" and deployed is None:
         print(DAY_TWO_NOTE)
     return 0
+
+
+def _render(plan: "Plan", output_format: str) -> str:
+    if output_format == "svg":
+        from podnet.diagrams.plan_svg import plan_svg
+
+        return plan_svg(plan)
+    return plan.to_json() if output_format == "json" else _table(plan)
 
 
 def _check_environment(config: "PodnetConfig", name: str) -> None:

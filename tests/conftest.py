@@ -24,7 +24,7 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 PIPELINE_CONFIG_FILE = "examples/pipeline.json"
-#: An AL2023 AMI release tag in the published form (see README, "Node AMI").
+#: An AL2023 AMI release tag in the published form (see docs/node-lifecycle.md, "Node AMI").
 PINNED_AMI_RELEASE = "v20260827"
 
 

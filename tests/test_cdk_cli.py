@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from podnet.constructs.packaged_helm_chart import UNPACKED
+from podnet.diagrams.architecture_svg import read_templates
 from tests.support.cdk_cli import cdk_synth
 from tests.support.synth import Synthesized
 
@@ -39,3 +40,5 @@ def test_cdk_synth_writes_both_stacks_as_the_tests_see_them(tmp_path: Path, defa
         assert written.is_file()
         template = json.loads(written.read_text(encoding="utf-8"))
         assert _without_metadata(template) == _without_metadata(default_app.template(stack))
+    # The architecture diagram of the docs reads a cloud assembly the same way.
+    assert read_templates(outdir).keys() == {f"{default_app.config.cluster_name}-{s}" for s in ("network", "cluster")}

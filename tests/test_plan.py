@@ -212,10 +212,11 @@ def test_prefix_delegation_counts_whole_aligned_prefixes() -> None:
 
 
 def test_prefix_delegation_warns_when_the_edge_28s_cannot_hold_every_pod_enis_primary_ip() -> None:
-    """20 m5.large nodes in one zone: up to 40 pod ENIs, 13 more than the 27 addresses outside the reservation."""
+    """20 m5.large nodes in one zone: up to 40 pod ENIs, and 4 for the two system nodes (m5.large-sized, 3 ENIs
+    each): 17 more than the 27 addresses outside the reservation."""
     raw = {"prefixDelegation": True, "podSubnets": {"us-east-1a": "100.64.0.0/24"}}
     many = make_plan(parse_config({**raw, "nodes": {"instanceTypes": ["m5.large"], "maxSize": 20}}))
     (warning,) = [w for w in many.warnings if w.startswith("prefixDelegation")]
-    assert "up to 40 pod ENIs in us-east-1a" in warning and "lower nodes.maxSize" in warning
-    few = make_plan(parse_config({**raw, "nodes": {"instanceTypes": ["m5.large"], "maxSize": 13}}))
+    assert "up to 44 pod ENIs in us-east-1a" in warning and "lower nodes.maxSize" in warning
+    few = make_plan(parse_config({**raw, "nodes": {"instanceTypes": ["m5.large"], "maxSize": 11}}))
     assert not [w for w in few.warnings if w.startswith("prefixDelegation")]

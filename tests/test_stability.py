@@ -120,8 +120,8 @@ def test_per_zone_groups_keep_the_ids_of_everything_but_the_group(default_app: S
 
 
 #: The pod network and its teardown cleanup, with the logical ids they had in the network stack. They moved to the
-#: cluster stack once, on purpose (README, "Upgrading from a podnet whose network stack held the pod subnets"); the
-#: ids stay, so ``cdk refactor`` can map each one to its new stack.
+#: cluster stack once, on purpose (docs/day-two.md, "Upgrading from a podnet whose network stack held the pod
+#: subnets"); the ids stay, so ``cdk refactor`` can map each one to its new stack.
 MOVED_TO_THE_CLUSTER_STACK = {
     "PodSubnetsPodCidrF70840EC": "AWS::EC2::VPCCidrBlock",
     "PodSubnetsPodSubnetuseast1a46A2CE15": "AWS::EC2::Subnet",
@@ -159,8 +159,8 @@ def test_turning_the_autoscaler_off_touches_only_node_groups_and_its_own_resourc
 
 
 def test_one_version_up_changes_the_control_plane_version_and_rolls_the_nodes_only(default_app: Synthesized) -> None:
-    """What README's "Moving a cluster up one Kubernetes version" relies on: from 1.35 to 1.36 the same cluster (same
-    logical id) gets a new Version, the launch template a new AMI parameter (so the nodes roll), the Cluster
+    """What docs/configuration.md, "Moving a cluster up one version", relies on: from 1.35 to 1.36 the same cluster
+    (same logical id) gets a new Version, the launch template a new AMI parameter (so the nodes roll), the Cluster
     Autoscaler the image of the new minor version, nothing else."""
     previous = synthesize(config_for({"kubernetesVersion": "1.35"}))
     assert default_app.config.kubernetes_version == "1.36"
@@ -177,16 +177,20 @@ def test_one_version_up_changes_the_control_plane_version_and_rolls_the_nodes_on
         k: v for k, v in new_cluster.items() if k != "Version"
     }
     assert (old_cluster["Version"], new_cluster["Version"]) == ("1.35", "1.36")
-    (launch_template,) = [key for key, kind in changed.items() if kind == "AWS::EC2::LaunchTemplate"]
-    image = {
-        app.config.kubernetes_version: _resources(app)[launch_template]["Properties"]["LaunchTemplateData"]["ImageId"]
-        for app in (previous, default_app)
-    }
-    parameters = {
-        version: app.cluster["Parameters"][image[version]["Ref"]]["Default"]
-        for version, app in (("1.35", previous), ("1.36", default_app))
-    }
-    assert parameters == {
-        version: f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
-        for version in ("1.35", "1.36")
-    }
+    launch_templates = [key for key, kind in changed.items() if kind == "AWS::EC2::LaunchTemplate"]
+    assert len(launch_templates) == 2, "the spot nodes' and the system nodes'"
+    for launch_template in launch_templates:
+        image = {
+            app.config.kubernetes_version: _resources(app)[launch_template]["Properties"]["LaunchTemplateData"][
+                "ImageId"
+            ]
+            for app in (previous, default_app)
+        }
+        parameters = {
+            version: app.cluster["Parameters"][image[version]["Ref"]]["Default"]
+            for version, app in (("1.35", previous), ("1.36", default_app))
+        }
+        assert parameters == {
+            version: f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
+            for version in ("1.35", "1.36")
+        }

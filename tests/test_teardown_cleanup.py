@@ -175,7 +175,7 @@ def test_the_function_code_is_the_handler_module(default_app: Synthesized) -> No
 
 
 def test_destroy_keeps_the_secrets_key_and_the_log_groups(default_app: Synthesized) -> None:
-    """What README 'Destroying' says destroy keeps, as the templates say it."""
+    """What docs/day-two.md 'Destroy' says destroy keeps, as the templates say it."""
     (key,) = [k for lid, k in default_app.resources("cluster", "AWS::KMS::Key").items() if lid.startswith("SecretsKey")]
     assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("Retain", "Retain")
     assert "PendingWindowInDays" not in key["Properties"]

@@ -57,6 +57,20 @@ class NodesConfig(_Settings):
     ami_release_version: str | None = None
 
 
+#: On-demand, burstable, 2 vCPU and 4 GiB, 12 pods each with custom networking: room for the controllers, x86_64.
+DEFAULT_SYSTEM_INSTANCE_TYPES = ("t3.medium", "t3a.medium")
+
+
+class SystemNodesConfig(_Settings):
+    """The small on-demand node groups that run podnet's controllers (NTH, Cluster Autoscaler, CoreDNS) away from
+    spot interruptions; tainted, so workloads stay on the spot nodes (podnet.constructs.system_nodes)."""
+
+    #: The first type that has capacity is launched (on-demand allocation "prioritized").
+    instance_types: tuple[str, ...] = Field(default=DEFAULT_SYSTEM_INSTANCE_TYPES, min_length=1)
+    #: System nodes in all, spread over the node zones (at most one group per zone).
+    size: int = Field(default=2, ge=1)
+
+
 class IpAlarmsConfig(_Settings):
     """CloudWatch alarms on the free IPs of each pod subnet (see podnet.constructs.pod_ip_alarms)."""
 
@@ -136,6 +150,7 @@ class PodnetConfig(_Settings):
     max_pods_cap: int = Field(default=110, ge=1)
     prefix_delegation: bool = False
     nodes: NodesConfig = NodesConfig()
+    system_nodes: SystemNodesConfig = SystemNodesConfig()
     #: None: podnet creates the VPC from vpcCidr. Set: podnet adds podCidr to this VPC instead.
     existing_vpc: ExistingVpcConfig | None = None
     #: How nodes and people get into the cluster: API_AND_CONFIG_MAP honours the aws-auth ConfigMap (podnet
@@ -200,23 +215,44 @@ class PodnetConfig(_Settings):
     @property
     def node_max_pods(self) -> int:
         """Pods every node can run, whichever of ``nodes.instanceTypes`` it is (types must be validated)."""
-        return smallest_max_pods(self._instance_limits(), self.max_pods_mode)
+        return self._max_pods(self.nodes.instance_types)
+
+    @property
+    def system_group_sizes(self) -> dict[str, GroupSizes]:
+        """Node zone -> the fixed, all on-demand size of its system group: ``systemNodes.size`` spread over the
+        node zones; a zone whose share is zero gets no group."""
+        size = self.system_nodes.size
+        return zone_group_sizes(
+            self.node_availability_zones,
+            min_size=size,
+            desired_size=size,
+            max_size=size,
+            on_demand_base_capacity=size,
+        )
+
+    @property
+    def system_node_max_pods(self) -> int:
+        """Pods every system node can run (types must be validated)."""
+        return self._max_pods(self.system_nodes.instance_types)
 
     @property
     def pod_eni_primary_ips(self) -> dict[str, int]:
-        """Node zone -> primary IPs its pod ENIs take at the group's maxSize: every ENI but the node's primary one
-        sits in the pod subnet (custom networking), for the type with most ENIs (types must be validated)."""
-        enis = max(limits.enis for limits in self._instance_limits()) - 1
-        sizes = self.node_group_sizes
-        return {zone: sizes[zone].max_size * enis if zone in sizes else 0 for zone in self.node_availability_zones}
+        """Node zone -> primary IPs its pod ENIs may take with every node group at its max: each ENI but a node's
+        primary one sits in the pod subnet, counted for the type with most ENIs (types must be validated)."""
+        spot_enis = max(limits.enis for limits in self._limits(self.nodes.instance_types)) - 1
+        system_enis = max(limits.enis for limits in self._limits(self.system_nodes.instance_types)) - 1
+        spot, system = self.node_group_sizes, self.system_group_sizes
+        return {
+            zone: (spot[zone].max_size * spot_enis if zone in spot else 0)
+            + (system[zone].max_size * system_enis if zone in system else 0)
+            for zone in self.node_availability_zones
+        }
 
     @property
     def pod_subnet_ips(self) -> dict[str, int]:
         """Node zone -> addresses pods can get in its pod subnet (with prefix delegation, whole reserved /28s)."""
-        return {
-            zone: pod_ips(cidr, prefix_delegation=self.prefix_delegation)
-            for zone, cidr in self.pod_subnet_cidrs.items()
-        }
+        delegation = self.prefix_delegation
+        return {zone: pod_ips(cidr, prefix_delegation=delegation) for zone, cidr in self.pod_subnet_cidrs.items()}
 
     @property
     def pod_subnet_prefix_reservations(self) -> dict[str, list[IPv4Network]]:
@@ -225,9 +261,13 @@ class PodnetConfig(_Settings):
             return {}
         return {zone: prefix_reservation(cidr) for zone, cidr in self.pod_subnet_cidrs.items()}
 
-    def _instance_limits(self) -> list[EniLimits]:
+    def _max_pods(self, instance_types: tuple[str, ...]) -> int:
+        return smallest_max_pods(self._limits(instance_types), self.max_pods_mode)
+
+    @staticmethod
+    def _limits(instance_types: tuple[str, ...]) -> list[EniLimits]:
         limits: list[EniLimits] = []
-        for instance_type in self.nodes.instance_types:
+        for instance_type in instance_types:
             found = lookup(instance_type)
             if found is None:
                 raise ValueError(f"unknown instance type {instance_type}: validate the configuration first")

@@ -45,7 +45,7 @@ def prefix_reservation_warnings(config: PodnetConfig) -> list[str]:
     return [
         f"prefixDelegation: up to {needed} pod ENIs in {zone} at maxSize (one per ENI beyond a node's first, for the"
         f" type with most ENIs) need a primary IP each, but the pod subnet's prefix reservation leaves {EDGE_FREE_IPS}"
-        f" addresses for them; lower nodes.maxSize or run fewer zones' nodes per pod subnet"
+        f" addresses for them; lower nodes.maxSize or spread the nodes over more zones"
         for zone, needed in config.pod_eni_primary_ips.items()
         if needed > EDGE_FREE_IPS
     ]

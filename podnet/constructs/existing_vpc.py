@@ -12,7 +12,7 @@ class ExistingVpc(Construct):
     ``Vpc.from_vpc_attributes`` with literal values, never ``from_lookup`` (which needs credentials, and in a bare
     synth silently returns a dummy VPC). The route table ids let the pod subnets join their zone's table; the
     primary block makes ``vpc_cidr_block`` readable. Imported subnets cannot be tagged: their owners add the
-    Kubernetes tags (README, "Existing VPC").
+    Kubernetes tags (docs/existing-vpc.md).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, existing: ExistingVpcConfig) -> None:

@@ -1,10 +1,11 @@
 """Ending a synth process without the graceful shutdown that cost about 1 s of a default synth (about 8 s).
 
 The cloud assembly is complete on disk once ``app.synth()`` returns. A normal exit then waits about 0.6 s for the
-jsii kernel (Node.js) to shut down and about 0.4 s for Python to free aws-cdk-lib's modules (measured, see README
-"Tests"). Node.js ends by itself (and removes its own temporary folder) when the synth process's pipes close, so
-the process can exit at once, after removing the copy of the jsii runtime that jsii's Python side made for it,
-unless Node.js printed validation findings that may still be on their way to stderr through a thread of it.
+jsii kernel (Node.js) to shut down and about 0.4 s for Python to free aws-cdk-lib's modules (measured:
+CONTRIBUTING.md, "Tests"). Node.js ends by itself (and removes its own temporary folder) when the synth
+process's pipes close, so the process can exit at once, after removing the copy of the jsii runtime that jsii's
+Python side made for it, unless Node.js printed validation findings that may still be on their way to stderr
+through a thread of it.
 """
 
 import contextlib
