@@ -16,6 +16,8 @@ from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import max_pods
+from podnet.ipplan.prefixes import pod_ips
+from podnet.ipplan.warm_pool import zone_pod_capacity
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,10 @@ class ZonePlan:
     node_subnet_id: str | None
     #: None: the AZ has no pod subnet, so no ENIConfig and no nodes (it still hosts subnets for EKS and NAT).
     pod_subnet: IPv4Network | None
-    #: Addresses pods can get in the pod subnet (0 without one).
+    #: Addresses pods can get in the zone's pod subnets (0 without one).
     pod_ips: int
+    #: Every pod subnet of the zone: the first, then (subnet discovery) one per additionalPodCidrs block.
+    pod_subnets: tuple[IPv4Network, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,10 @@ class NodeGroupPlan:
     on_demand_base_capacity: int
     #: Pods every node of the group can run (the Cluster Autoscaler's scale-from-zero tag).
     max_pods: int
-    #: Pods the group can run at max_size: limited by its nodes or by its zone's pod IPs.
+    #: IPs the VPC CNI's warm pool may hold on each node beyond its pods (worst case, podnet.ipplan.warm_pool).
+    warm_pool_ips: int
+    #: Pods the group can surely run at max_size: limited by its nodes, or by its zone's pod IPs less the warm pool
+    #: of each of its nodes.
     pod_capacity: int
 
 
@@ -74,6 +81,9 @@ class Plan:
     """Everything ``podnet plan`` shows."""
 
     cluster_name: str
+    #: custom-networking or subnet-discovery.
+    pod_networking: str
+    prefix_delegation: bool
     #: The existing VPC; None when podnet builds the VPC.
     vpc_id: str | None
     #: The VPC's blocks after deployment, primary first, then podCidr and additionalPodCidrs.
@@ -115,6 +125,7 @@ class Plan:
         """The plan as JSON-ready data."""
         return {
             "clusterName": self.cluster_name,
+            "podNetworking": self.pod_networking,
             "vpcId": self.vpc_id,
             "vpcBlocks": [{"cidr": str(block.cidr), "new": block.new} for block in self.vpc_blocks],
             "vpcCidr": str(self.vpc_cidr),
@@ -129,6 +140,10 @@ class Plan:
                     "nodeSubnetId": zone.node_subnet_id,
                     "podSubnet": None if zone.pod_subnet is None else str(zone.pod_subnet),
                     "podIps": zone.pod_ips,
+                    "podSubnets": [
+                        {"cidr": str(cidr), "podIps": pod_ips(cidr, prefix_delegation=self.prefix_delegation)}
+                        for cidr in zone.pod_subnets
+                    ],
                 }
                 for zone in self.zones
             ],
@@ -143,6 +158,7 @@ class Plan:
                     "maxSize": group.max_size,
                     "onDemandBaseCapacity": group.on_demand_base_capacity,
                     "maxPods": group.max_pods,
+                    "warmPoolIps": group.warm_pool_ips,
                     "podCapacity": group.pod_capacity,
                 }
                 for group in self.node_groups
@@ -190,12 +206,20 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
             max_size=sizes.max_size,
             on_demand_base_capacity=sizes.on_demand_base_capacity,
             max_pods=config.node_max_pods,
-            pod_capacity=min(pod_subnet_ips[zone], sizes.max_size * config.node_max_pods),
+            warm_pool_ips=config.warm_pool_ips,
+            pod_capacity=zone_pod_capacity(
+                pod_ips=pod_subnet_ips[zone],
+                nodes=sizes.max_size,
+                max_pods=config.node_max_pods,
+                warm_ips=config.warm_pool_ips,
+            ),
         )
         for zone, sizes in config.node_group_sizes.items()
     )
     return Plan(
         cluster_name=config.cluster_name,
+        pod_networking=config.pod_networking,
+        prefix_delegation=config.prefix_delegation,
         vpc_id=None if existing is None else existing.vpc_id,
         vpc_blocks=vpc_blocks,
         vpc_cidr=vpc_blocks[0].cidr,
@@ -225,6 +249,7 @@ def _zones(config: PodnetConfig) -> tuple[ZonePlan, ...]:
             node_subnet_id=None if existing is None else existing.node_subnets[zone].subnet_id,
             pod_subnet=pod_subnets.get(zone),
             pod_ips=pod_ips.get(zone, 0),
+            pod_subnets=config.zone_pod_subnet_cidrs.get(zone, ()),
         )
         for zone in config.availability_zones
     )

@@ -48,8 +48,14 @@ def test_capacity_limited_by_pod_ips() -> None:
     raw = {"podSubnets": {"us-east-1a": "100.64.0.0/27", "us-east-1b": "100.64.0.32/27"}}
     plan = make_plan(parse_config(raw))
     assert plan.pod_ips == 54
-    assert plan.pod_capacity == 54
     assert [zone.pod_ips for zone in plan.zones] == [27, 27, 0]
+    # Three nodes per zone, each keeping a spare ENI of 9 IPs (WARM_ENI_TARGET=1): nothing is sure to be left.
+    assert [group.warm_pool_ips for group in plan.node_groups] == [9, 9]
+    assert plan.pod_capacity == 0
+    # With a warm pool of 1 IP per node, 27 - 3 x 1 = 24 per zone.
+    small_pool = make_plan(parse_config({**raw, "cni": {"warmIpTarget": 1, "minimumIpTarget": 5}}))
+    assert [group.warm_pool_ips for group in small_pool.node_groups] == [1, 1]
+    assert small_pool.pod_capacity == 48
 
 
 def test_capacity_limited_by_the_smallest_type() -> None:
@@ -80,6 +86,7 @@ def test_json_shape() -> None:
             "nodeSubnetId": None,
             "podSubnet": "172.2.3.0/24",
             "podIps": 251,
+            "podSubnets": [{"cidr": "172.2.3.0/24", "podIps": 251}],
         },
         {
             "name": "us-east-1b",
@@ -88,6 +95,7 @@ def test_json_shape() -> None:
             "nodeSubnetId": None,
             "podSubnet": None,
             "podIps": 0,
+            "podSubnets": [],
         },
     ]
     assert document["instanceTypes"] == [
@@ -165,9 +173,9 @@ def test_node_groups_one_per_zone_with_a_pod_subnet() -> None:
     plan = make_plan(parse_config({"nodes": {"onDemandBaseCapacity": 1}}))
     assert plan.autoscaler is True
     assert plan.node_groups == (
-        NodeGroupPlan("us-east-1a", 1, None, 2, 1, max_pods=20, pod_capacity=40),
-        NodeGroupPlan("us-east-1b", 1, None, 2, 0, max_pods=20, pod_capacity=40),
-        NodeGroupPlan("us-east-1c", 0, None, 2, 0, max_pods=20, pod_capacity=40),
+        NodeGroupPlan("us-east-1a", 1, None, 2, 1, max_pods=20, warm_pool_ips=9, pod_capacity=40),
+        NodeGroupPlan("us-east-1b", 1, None, 2, 0, max_pods=20, warm_pool_ips=9, pod_capacity=40),
+        NodeGroupPlan("us-east-1c", 0, None, 2, 0, max_pods=20, warm_pool_ips=9, pod_capacity=40),
     )
     origin = make_plan(load_config({}, ORIGIN))
     assert [(group.zone, group.min_size, group.max_size) for group in origin.node_groups] == [("us-east-1a", 2, 6)]
@@ -185,19 +193,21 @@ def test_node_groups_without_the_autoscaler_keep_their_desired_size() -> None:
         "maxSize": 3,
         "onDemandBaseCapacity": 0,
         "maxPods": 20,
+        "warmPoolIps": 9,
         "podCapacity": 60,
     }
 
 
 def test_a_zones_pod_ips_limit_only_its_own_group() -> None:
-    # us-east-1a's /27 (27 IPs) caps its group below 2 nodes x 20 pods; the /24 of us-east-1b does not.
-    raw = {"podSubnets": {"us-east-1a": "100.64.0.0/27", "us-east-1b": "100.64.1.0/24"}}
+    # us-east-1a's /26 (59 IPs, less 3 nodes x 9 warm IPs: 32) caps its group below 3 nodes x 20 pods; the /24 of
+    # us-east-1b does not.
+    raw = {"podSubnets": {"us-east-1a": "100.64.0.0/26", "us-east-1b": "100.64.1.0/24"}}
     plan = make_plan(parse_config(raw))
     assert [(group.zone, group.max_size, group.pod_capacity) for group in plan.node_groups] == [
-        ("us-east-1a", 3, 27),
+        ("us-east-1a", 3, 32),
         ("us-east-1b", 3, 60),
     ]
-    assert plan.pod_capacity == 87
+    assert plan.pod_capacity == 92
 
 
 def test_prefix_delegation_counts_whole_aligned_prefixes() -> None:
@@ -205,7 +215,9 @@ def test_prefix_delegation_counts_whole_aligned_prefixes() -> None:
     raw = {**json.loads(ORIGIN.read_text()), "prefixDelegation": True, "nodes": {"instanceTypes": ["m5.large"]}}
     origin = make_plan(parse_config(raw))
     assert [zone.pod_ips for zone in origin.zones] == [224, 0]
-    assert origin.pod_capacity == min(224, origin.node_groups[0].max_size * 110)
+    # Each of the 6 nodes may keep a spare /28 and 15 addresses of a partly used one (WARM_PREFIX_TARGET=1).
+    assert origin.node_groups[0].warm_pool_ips == 31
+    assert origin.pod_capacity == 224 - 6 * 31
     default = make_plan(parse_config({"prefixDelegation": True}))
     assert [zone.pod_ips for zone in default.zones] == [16_352] * 3
     assert default.pod_capacity == 6 * 110

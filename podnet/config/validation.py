@@ -15,7 +15,7 @@ from itertools import combinations, permutations
 from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
-from podnet.config.pod_network_rules import check_pod_network, prefix_reservation_warnings
+from podnet.config.pod_network_rules import check_pod_network, prefix_reservation_warnings, warm_pool_warnings
 from podnet.config.regions import check_region
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.carving import carve_node_subnets, equal_blocks
@@ -363,7 +363,7 @@ def _check_ip_alarms(config: PodnetConfig) -> None:
 
 
 def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
-    warnings = existing_vpc_warnings(config) + prefix_reservation_warnings(config)
+    warnings = existing_vpc_warnings(config) + prefix_reservation_warnings(config) + warm_pool_warnings(config)
     # An existing VPC's blocks are not podnet's choice: only podnet's own blocks get this advice.
     own_blocks = _pod_blocks(config) if config.existing_vpc else [("vpcCidr", config.vpc_cidr), *_pod_blocks(config)]
     for setting, block in own_blocks:
@@ -373,8 +373,9 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
                 " cannot reach the real owners of those addresses. Prefer a block from 100.64.0.0/10"
             )
     pods = config.pod_subnet_cidrs
+    every_pod_subnet = [cidr for cidrs in config.zone_pod_subnet_cidrs.values() for cidr in cidrs]
     for setting, block in _pod_blocks(config):
-        if not any(subnet.subnet_of(block) for subnet in pods.values()):
+        if not any(subnet.subnet_of(block) for subnet in every_pod_subnet):
             warnings.append(
                 f"{setting} {block} holds no pod subnet, so the VPC gets a block nothing uses; place pod subnets in"
                 " it with podSubnets or remove it"
