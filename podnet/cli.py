@@ -273,7 +273,12 @@ def _table(plan: "Plan") -> str:
     types = [("instance type", "max pods"), *((t.name, str(t.max_pods)) for t in plan.instance_types)]
     lines = [header, "", *_columns(rows), "", *_columns(types), ""]
     mode = f"pod networking: {plan.pod_networking}" + (", prefix delegation" if plan.prefix_delegation else "")
-    lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity, mode]
+    subnets = "" if plan.node_subnet_ips is None else f", node subnets {plan.node_subnet_ips:,} usable"
+    routable = (
+        f"routable IPs: primary block {plan.vpc_cidr} ({plan.vpc_cidr.num_addresses:,} addresses){subnets};"
+        f" nodes at maxSize use {plan.routable_ips_used} (one each), pods use the {plan.pod_ips:,} pod IPs"
+    )
+    lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity, mode, routable]
     lines += [f"warning: {warning}" for warning in plan.warnings]
     if plan.changes is not None:
         lines += [f"change: {change}" for change in plan.changes] or ["change: none to the pod network"]

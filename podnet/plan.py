@@ -13,7 +13,7 @@ from podnet.config.deployed import DeployedPodNetwork
 from podnet.config.environments import expand_environments, validate_environments
 from podnet.config.model import PodnetConfig
 from podnet.config.validation import validate
-from podnet.ipplan.carving import carve_node_subnets
+from podnet.ipplan.carving import carve_node_subnets, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import max_pods
 from podnet.ipplan.prefixes import pod_ips
@@ -98,9 +98,19 @@ class Plan:
     max_size: int
     autoscaler: bool
     node_groups: tuple[NodeGroupPlan, ...]
+    #: Routable (node-subnet) IPs the nodes take at their groups' max, system nodes included: one each, since
+    #: pods take pod-subnet IPs in both pod networking modes.
+    routable_ips_used: int
     warnings: tuple[str, ...]
     #: Against a deployed pod network: one line per change, each deploying in one step. None: not compared.
     changes: tuple[str, ...] | None = None
+
+    @property
+    def node_subnet_ips(self) -> int | None:
+        """Usable routable addresses of podnet's node subnets (None in an existing VPC: podnet knows only ids)."""
+        if self.vpc_id is not None:
+            return None
+        return sum(usable_ips(zone.node_subnet) for zone in self.zones if zone.node_subnet is not None)
 
     @property
     def pod_ips(self) -> int:
@@ -164,6 +174,11 @@ class Plan:
                 for group in self.node_groups
             ],
             "podIps": self.pod_ips,
+            "routableIps": {
+                "primaryBlock": self.vpc_cidr.num_addresses,
+                "nodeSubnets": self.node_subnet_ips,
+                "usedAtMaxSize": self.routable_ips_used,
+            },
             "podCapacity": self.pod_capacity,
             "warnings": list(self.warnings),
             "changes": None if self.changes is None else list(self.changes),
@@ -231,6 +246,8 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
         max_size=config.nodes.max_size,
         autoscaler=config.nodes.autoscaler,
         node_groups=node_groups,
+        routable_ips_used=sum(sizes.max_size for sizes in config.node_group_sizes.values())
+        + sum(sizes.max_size for sizes in config.system_group_sizes.values()),
         warnings=tuple(warnings),
         changes=changes,
     )

@@ -20,9 +20,9 @@ PIPELINE = EXAMPLES / "pipeline.json"
 def test_default_plan() -> None:
     plan = make_plan(parse_config({}))
     assert [(zone.name, str(zone.node_subnet), str(zone.pod_subnet), zone.pod_ips) for zone in plan.zones] == [
-        ("us-east-1a", "10.0.64.0/18", "100.64.0.0/18", 16379),
-        ("us-east-1b", "10.0.128.0/18", "100.64.64.0/18", 16379),
-        ("us-east-1c", "10.0.192.0/18", "100.64.128.0/18", 16379),
+        ("us-east-1a", "10.0.4.0/22", "100.64.0.0/18", 16379),
+        ("us-east-1b", "10.0.8.0/22", "100.64.64.0/18", 16379),
+        ("us-east-1c", "10.0.12.0/22", "100.64.128.0/18", 16379),
     ]
     assert {instance_type.max_pods for instance_type in plan.instance_types} == {20}
     assert plan.pod_capacity == 6 * 20
@@ -232,3 +232,13 @@ def test_prefix_delegation_warns_when_the_edge_28s_cannot_hold_every_pod_enis_pr
     assert "up to 44 pod ENIs in us-east-1a" in warning and "lower nodes.maxSize" in warning
     few = make_plan(parse_config({**raw, "nodes": {"instanceTypes": ["m5.large"], "maxSize": 11}}))
     assert not [w for w in few.warnings if w.startswith("prefixDelegation")]
+
+
+def test_plan_shows_the_routable_ips_beside_the_pod_ips() -> None:
+    """Default /20: three /22 node subnets (1,019 usable each); 6 spot nodes and 2 system nodes at most, one
+    routable IP each."""
+    document = make_plan(parse_config({})).to_dict()
+    assert document["routableIps"] == {"primaryBlock": 4096, "nodeSubnets": 3 * 1019, "usedAtMaxSize": 8}
+    assert document["podIps"] == 3 * 16_379
+    existing = make_plan(load_config({}, EXISTING_VPC)).to_dict()
+    assert existing["routableIps"]["nodeSubnets"] is None

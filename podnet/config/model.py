@@ -146,7 +146,8 @@ class PodnetConfig(_Settings):
     region: str = "us-east-1"
     account: str | None = None
     availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")
-    vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/16")
+    #: /20: 3 zones give /22 node subnets (1,019 addresses each) and /24 public ones; see docs/pod-network.md.
+    vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/20")
     pod_cidr: IPv4Network = IPv4Network("100.64.0.0/16")
     #: More secondary blocks for pods, to grow beyond podCidr; pod subnets go in them through ``podSubnets``.
     additional_pod_cidrs: tuple[IPv4Network, ...] = ()
