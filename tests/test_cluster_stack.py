@@ -172,7 +172,14 @@ def test_the_custom_networking_output_is_what_its_readers_read(default_app: Synt
     (tests/test_day_two_changes.py) and ``podnet usage`` (tests/test_usage.py serves this shape from moto)."""
     document = json.loads(render(default_app.cluster["Outputs"]["CustomNetworking"]["Value"]))
     config = default_app.config
-    assert sorted(document) == ["availabilityZones", "podCidr", "podCidrs", "podNetworking", "podSubnets"]
+    assert sorted(document) == [
+        "availabilityZones",
+        "discoveredPodSubnets",
+        "podCidr",
+        "podCidrs",
+        "podNetworking",
+        "podSubnets",
+    ]
     assert document["podNetworking"] == "custom-networking"
     assert all(sorted(entry) == ["cidr", "subnetId"] for entry in document["podSubnets"].values())
     expected = verify.parse_expected(document)

@@ -16,6 +16,7 @@ from podnet.preflight.checks import (
     check_elastic_ips,
     check_existing_vpc,
     check_instance_types,
+    check_node_subnets_excluded,
     check_zones,
 )
 
@@ -57,6 +58,8 @@ class Target:
     #: Setting (``podCidr``, ``additionalPodCidrs[0]``, ...) -> the block podnet associates.
     pod_blocks: dict[str, IPv4Network]
     existing_vpc: ExistingVpcConfig | None
+    #: podNetworking subnet-discovery: the existing node subnets must be tagged to be excluded.
+    subnet_discovery: bool = False
 
 
 def target_of(config: PodnetConfig) -> Target:
@@ -86,6 +89,7 @@ def target_of(config: PodnetConfig) -> Target:
             },
         },
         existing_vpc=existing,
+        subnet_discovery=config.pod_networking == "subnet-discovery",
     )
 
 
@@ -169,7 +173,10 @@ def _existing_vpc(target: Target, existing: ExistingVpcConfig, ec2: "EC2Client")
     known = {t["RouteTableId"] for t in tables}
     if set(stated) - known:
         tables += _route_tables(ec2, [{"Name": "route-table-id", "Values": sorted(set(stated) - known)}])
-    return check_existing_vpc(existing, target.pod_blocks, target.region, vpcs, subnets, tables)
+    results = check_existing_vpc(existing, target.pod_blocks, target.region, vpcs, subnets, tables)
+    if target.subnet_discovery:
+        results += check_node_subnets_excluded(existing, subnets)
+    return results
 
 
 def _route_tables(ec2: "EC2Client", filters: Sequence[Any]) -> list[Any]:

@@ -306,6 +306,9 @@ class ClusterStack(Stack):
                         zone: {"subnetId": pod_subnets[zone].attr_subnet_id, "cidr": str(config.pod_subnet_cidrs[zone])}
                         for zone in node_zones
                     },
+                    "discoveredPodSubnets": {
+                        zone: [str(cidr) for cidr in cidrs] for zone, cidrs in config.discovery_subnet_cidrs.items()
+                    },
                 }
             ),
             description="Deployed pod network, for scripts/verify_custom_networking.py and podnet plan --deployed",
