@@ -78,7 +78,11 @@ def architecture_svg(templates: dict[str, dict[str, Any]]) -> str:
         sizes = f"min {props['MinSize']}, max {props['MaxSize']}"
         if "DesiredCapacity" in props:
             sizes += f", desired {props['DesiredCapacity']}"
-        spot = "spot " if "MixedInstancesPolicy" in props else ""
+        distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution", {})
+        # Spot only above the on-demand base: a group whose base covers its max (the system nodes) is on-demand.
+        spot = (
+            "spot " if int(props["MaxSize"]) > int(distribution.get("OnDemandBaseCapacity", props["MaxSize"])) else ""
+        )
         zones.setdefault(zone_name or "zone not in the templates", Zone()).groups.append(
             f"{spot}Auto Scaling group ({sizes})"
         )
