@@ -19,7 +19,7 @@ def error_of(context: dict[str, object], config_file: Path | None = None) -> str
 
 def test_defaults_without_any_setting() -> None:
     config = load_config({})
-    assert (str(config.vpc_cidr), str(config.pod_cidr), config.max_pods_cap) == ("10.0.0.0/16", "100.64.0.0/16", 110)
+    assert (str(config.vpc_cidr), str(config.pod_cidr), config.max_pods_cap) == ("10.0.0.0/20", "100.64.0.0/16", 110)
 
 
 @pytest.mark.parametrize(

@@ -61,17 +61,18 @@ def _prerequisites(template: dict[str, Any], logical_id: str) -> set[str]:
     return seen
 
 
-def test_every_node_group_waits_for_custom_networking_aws_auth_and_aws_node_identity(default_app: Synthesized) -> None:
+def test_every_node_group_waits_for_the_cni_add_on_custom_networking_aws_auth_and_aws_node_identity(
+    default_app: Synthesized,
+) -> None:
     resources = default_app.cluster["Resources"]
     (patch_id,) = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch")
     manifests = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource")
     eni_id = next(lid for lid in manifests if lid.startswith("ClusterEniConfigs"))
     auth_id = next(lid for lid in manifests if lid.startswith("ClusterAwsAuth"))
-    (agent_id,) = [
-        lid
-        for lid, r in default_app.resources("cluster", "AWS::EKS::Addon").items()
-        if r["Properties"]["AddonName"] == "eks-pod-identity-agent"
-    ]
+    addons = {
+        r["Properties"]["AddonName"]: lid for lid, r in default_app.resources("cluster", "AWS::EKS::Addon").items()
+    }
+    agent_id, vpc_cni_id = addons["eks-pod-identity-agent"], addons["vpc-cni"]
     (association_id,) = [
         lid
         for lid, r in default_app.resources("cluster", "AWS::EKS::PodIdentityAssociation").items()
@@ -81,7 +82,8 @@ def test_every_node_group_waits_for_custom_networking_aws_auth_and_aws_node_iden
     groups = [*node_groups(default_app).values(), *node_groups(default_app, SYSTEM).values()]
     assert len(groups) == 5, "three spot groups and two system groups"
     for group_id, _ in groups:
-        assert {patch_id, eni_id, auth_id, agent_id, association_id} <= _prerequisites(default_app.cluster, group_id)
+        prerequisites = _prerequisites(default_app.cluster, group_id)
+        assert {patch_id, eni_id, auth_id, agent_id, association_id, vpc_cni_id} <= prerequisites
 
 
 def test_prerequisites_follow_references_and_depends_on() -> None:

@@ -10,6 +10,7 @@ from ipaddress import IPv4Network
 from podnet.config.deployed import DeployedPodNetwork
 from podnet.config.errors import ConfigError
 from podnet.config.model import PodnetConfig
+from podnet.config.pod_network_rules import check_mode_change
 from podnet.ipplan.replacements import Conflict, Replacement, conflicts, free_block, replacements
 
 CREATE_BEFORE_DELETE = "CloudFormation creates the new one before it deletes the old one"
@@ -25,6 +26,7 @@ LEFTOVER_ENIS = (
 
 def validate_change(config: PodnetConfig, deployed: DeployedPodNetwork) -> list[str]:
     """Check that ``config`` can replace ``deployed`` in one deploy; return a line per change."""
+    check_mode_change(config, deployed)
     _check_zones(config, deployed)
     blocks = replacements(
         {str(block): block for block in deployed.pod_cidrs}, {str(block): block for block in config.pod_cidrs}

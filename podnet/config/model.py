@@ -6,9 +6,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from podnet.config.aws_node_env import DEFAULT_WARM_PREFIX_TARGET, aws_node_env
+from podnet.config.vpc_cni_versions import pinned_vpc_cni_version
 from podnet.ipplan.ami_releases import ami_release
 from podnet.ipplan.architecture import architecture
-from podnet.ipplan.carving import carve_pod_subnets
+from podnet.ipplan.carving import carve_pod_subnets, equal_blocks
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import MaxPodsMode, smallest_max_pods
 from podnet.ipplan.node_groups import GroupSizes, zone_group_sizes
@@ -21,6 +23,8 @@ from podnet.ipplan.node_rolls import (
     estimate_roll,
     roll_budget,
 )
+from podnet.ipplan.prefixes import pod_ips, prefix_reservation
+from podnet.ipplan.warm_pool import warm_pool_ips
 
 #: Minor version of the kubectl in the cluster's kubectl layer (aws-cdk.lambda-layer-kubectl-v36).
 KUBECTL_LAYER_VERSION = "1.36"
@@ -131,6 +135,23 @@ class ExistingVpcConfig(_Settings):
 
 
 AuthenticationMode = Literal["API_AND_CONFIG_MAP", "API"]
+#: How pods find their subnets: ENIConfigs per zone (custom networking), or the VPC CNI's subnet discovery of
+#: subnets tagged ``kubernetes.io/role/cni=1`` for this cluster, the node subnets tagged ``=0``.
+PodNetworking = Literal["custom-networking", "subnet-discovery"]
+
+
+class CniConfig(_Settings):
+    """The VPC CNI (EKS managed add-on ``vpc-cni``) podnet installs and configures."""
+
+    #: Add-on version (``v1.22.4-eksbuild.3``). None: the version podnet pins for ``kubernetesVersion``
+    #: (podnet.config.vpc_cni_versions).
+    version: str | None = None
+    #: WARM_IP_TARGET: free IPs each node keeps ready. None: not set (WARM_ENI_TARGET, or the prefix target, rules).
+    warm_ip_target: int | None = Field(default=None, ge=1)
+    #: MINIMUM_IP_TARGET: IPs each node holds at least, pods or not. None: not set.
+    minimum_ip_target: int | None = Field(default=None, ge=1)
+    #: WARM_PREFIX_TARGET (prefix delegation only): free /28 prefixes each node keeps. None: podnet's 1.
+    warm_prefix_target: int | None = Field(default=None, ge=1)
 
 
 class PodnetConfig(_Settings):
@@ -141,7 +162,8 @@ class PodnetConfig(_Settings):
     region: str = "us-east-1"
     account: str | None = None
     availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")
-    vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/16")
+    #: /20: 3 zones give /22 node subnets (1,019 addresses each) and /24 public ones; see docs/pod-network.md.
+    vpc_cidr: IPv4Network = IPv4Network("10.0.0.0/20")
     pod_cidr: IPv4Network = IPv4Network("100.64.0.0/16")
     #: More secondary blocks for pods, to grow beyond podCidr; pod subnets go in them through ``podSubnets``.
     additional_pod_cidrs: tuple[IPv4Network, ...] = ()
@@ -164,6 +186,11 @@ class PodnetConfig(_Settings):
     authentication_mode: AuthenticationMode = "API_AND_CONFIG_MAP"
     #: Pod-subnet free-IP metrics and alarms.
     ip_alarms: IpAlarmsConfig = IpAlarmsConfig()
+    #: The VPC CNI add-on: its version and warm pool.
+    cni: CniConfig = CniConfig()
+    #: custom-networking (ENIConfigs) or subnet-discovery (tagged subnets; additionalPodCidrs grow it without a
+    #: node roll).
+    pod_networking: PodNetworking = "custom-networking"
     #: Environment name -> raw overrides of the settings above (merged onto them, then validated alike).
     environments: dict[str, dict[str, Any]] | None = None
     pipeline: PipelineConfig | None = None
@@ -271,11 +298,89 @@ class PodnetConfig(_Settings):
         """Pods every system node can run (types must be validated)."""
         return self._max_pods(self.system_nodes.instance_types)
 
+    @property
+    def pod_eni_primary_ips(self) -> dict[str, int]:
+        """Node zone -> primary IPs its pod ENIs may take with every node group at its max: each ENI but a node's
+        primary one sits in the pod subnet, counted for the type with most ENIs (types must be validated)."""
+        spot_enis = max(limits.enis for limits in self._limits(self.nodes.instance_types)) - 1
+        system_enis = max(limits.enis for limits in self._limits(self.system_nodes.instance_types)) - 1
+        spot, system = self.node_group_sizes, self.system_group_sizes
+        return {
+            zone: (spot[zone].max_size * spot_enis if zone in spot else 0)
+            + (system[zone].max_size * system_enis if zone in system else 0)
+            for zone in self.node_availability_zones
+        }
+
+    @property
+    def discovery_subnet_cidrs(self) -> dict[str, tuple[IPv4Network, ...]]:
+        """Node zone -> its pod subnets beyond the first: with subnet discovery, each ``additionalPodCidrs`` block
+        split equally over the node zones (one more subnet per zone per block); none with custom networking."""
+        zones = self.node_availability_zones
+        if self.pod_networking != "subnet-discovery" or not zones:
+            return {}
+        carved = [equal_blocks(block, len(zones)) for block in self.additional_pod_cidrs]
+        return {zone: tuple(blocks[index] for blocks in carved) for index, zone in enumerate(zones)}
+
+    @property
+    def zone_pod_subnet_cidrs(self) -> dict[str, tuple[IPv4Network, ...]]:
+        """Zone -> every pod subnet it has: the first (``podSubnets`` or the carving of ``podCidr``), then the
+        discovered ones."""
+        more = self.discovery_subnet_cidrs
+        return {zone: (cidr, *more.get(zone, ())) for zone, cidr in self.pod_subnet_cidrs.items()}
+
+    @property
+    def pod_subnet_ips(self) -> dict[str, int]:
+        """Zone -> addresses pods can get in its pod subnets (with prefix delegation, whole reserved /28s)."""
+        delegation = self.prefix_delegation
+        return {
+            zone: sum(pod_ips(cidr, prefix_delegation=delegation) for cidr in cidrs)
+            for zone, cidrs in self.zone_pod_subnet_cidrs.items()
+        }
+
+    @property
+    def pod_subnet_prefix_reservations(self) -> dict[IPv4Network, list[IPv4Network]]:
+        """Pod subnet -> its CIDRs reserved for /28 prefixes: none without prefix delegation."""
+        if not self.prefix_delegation:
+            return {}
+        return {cidr: prefix_reservation(cidr) for cidrs in self.zone_pod_subnet_cidrs.values() for cidr in cidrs}
+
     def _max_pods(self, instance_types: tuple[str, ...]) -> int:
+        return smallest_max_pods(self._limits(instance_types), self.max_pods_mode)
+
+    @staticmethod
+    def _limits(instance_types: tuple[str, ...]) -> list[EniLimits]:
         limits: list[EniLimits] = []
         for instance_type in instance_types:
             found = lookup(instance_type)
             if found is None:
                 raise ValueError(f"unknown instance type {instance_type}: validate the configuration first")
             limits.append(found)
-        return smallest_max_pods(limits, self.max_pods_mode)
+        return limits
+
+    @property
+    def vpc_cni_version(self) -> str:
+        """The vpc-cni add-on version: ``cni.version``, else podnet's pin for the Kubernetes version."""
+        return self.cni.version or pinned_vpc_cni_version(self.kubernetes_version)
+
+    @property
+    def aws_node_env(self) -> dict[str, str]:
+        """The aws-node env podnet sets (the patch and the add-on's configuration both carry it)."""
+        return aws_node_env(
+            prefix_delegation=self.prefix_delegation,
+            subnet_discovery=self.pod_networking == "subnet-discovery",
+            cluster_name=self.cluster_name,
+            warm_ip_target=self.cni.warm_ip_target,
+            minimum_ip_target=self.cni.minimum_ip_target,
+            warm_prefix_target=self.cni.warm_prefix_target,
+        )
+
+    @property
+    def warm_pool_ips(self) -> int:
+        """IPs the VPC CNI's warm pool may hold on one node beyond its pods (the type with most IPs per ENI)."""
+        return warm_pool_ips(
+            ips_per_eni=max(limits.ips_per_eni for limits in self._limits(self.nodes.instance_types)),
+            prefix_delegation=self.prefix_delegation,
+            warm_ip_target=self.cni.warm_ip_target,
+            minimum_ip_target=self.cni.minimum_ip_target,
+            warm_prefix_target=self.cni.warm_prefix_target or DEFAULT_WARM_PREFIX_TARGET,
+        )

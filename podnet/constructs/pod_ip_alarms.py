@@ -1,6 +1,7 @@
 """CloudWatch alarms before a zone runs out of pod IPs: AWS publishes no per-subnet IP metric, so a small function
 does, every five minutes (``podnet/functions/pod_ip_metrics``)."""
 
+import json
 from collections.abc import Mapping
 from ipaddress import IPv4Network
 from pathlib import Path
@@ -18,7 +19,6 @@ from constructs import Construct
 
 from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.functions.pod_ip_metrics import handler as pod_ip_metrics
-from podnet.ipplan.carving import usable_ips
 from podnet.nag import acknowledge, iam5, skip_checkov
 
 #: CloudWatch namespace of the function's metrics; its role may publish to this one only.
@@ -35,8 +35,9 @@ SILENT_PERIODS = 3
 class PodIpAlarms(Construct):
     """The metrics function on a schedule, one alarm per pod subnet, and one for when the function stops reporting.
 
-    ``pod_subnet_ids`` maps each zone to its pod subnet id (a token is fine); ``pod_subnet_cidrs`` gives the
-    subnets' sizes for the alarm descriptions. With ``topic_arn`` every alarm notifies that SNS topic on ALARM and
+    ``pod_subnet_ids`` maps each zone to its pod subnet id (a token is fine); ``pod_subnet_cidrs`` and ``pod_ips``
+    (the addresses pods can get: whole /28s with prefix delegation, podnet.ipplan.prefixes) give the subnets' sizes
+    to the alarm descriptions and the function. With ``topic_arn`` every alarm notifies that SNS topic on ALARM and
     on OK.
     """
 
@@ -48,6 +49,7 @@ class PodIpAlarms(Construct):
         cluster_name: str,
         pod_subnet_ids: Mapping[str, str],
         pod_subnet_cidrs: Mapping[str, IPv4Network],
+        pod_ips: Mapping[str, int],
         min_free_percent: float,
         topic_arn: str | None,
     ) -> None:
@@ -97,6 +99,7 @@ class PodIpAlarms(Construct):
                 "CLUSTER_NAME": cluster_name,
                 "METRIC_NAMESPACE": NAMESPACE,
                 "POD_SUBNETS": Stack.of(self).to_json_string(dict(pod_subnet_ids)),
+                "POD_IPS": json.dumps({zone: pod_ips[zone] for zone in pod_subnet_ids}),
             },
         )
         self.schedule = events.Rule(
@@ -126,7 +129,7 @@ class PodIpAlarms(Construct):
             self.low_free_ips[zone] = cloudwatch.Alarm(
                 self,
                 f"LowFreeIps-{zone}",
-                alarm_description=f"Cluster {cluster_name}: pod subnet {cidr} in {zone} ({usable_ips(cidr)} usable IPs)"
+                alarm_description=f"Cluster {cluster_name}: pod subnet {cidr} in {zone} ({pod_ips[zone]} pod IPs)"
                 f" has less than {min_free_percent:g}% free; new pods in {zone} may get no IP",
                 metric=cloudwatch.Metric(
                     namespace=NAMESPACE,

@@ -20,6 +20,7 @@ from podnet.preflight.checks import (
     check_elastic_ips,
     check_existing_vpc,
     check_instance_types,
+    check_node_subnets_excluded,
     check_zones,
 )
 
@@ -68,6 +69,8 @@ class Target:
     ami_pinned_by_podnet: bool
     #: What a roll of every node takes (podnet plan's estimate), for the newer-release message.
     roll: str
+    #: podNetworking subnet-discovery: the existing node subnets must be tagged to be excluded.
+    subnet_discovery: bool = False
 
 
 def target_of(config: PodnetConfig) -> Target:
@@ -102,6 +105,7 @@ def target_of(config: PodnetConfig) -> Target:
         ami_release=config.node_ami_release,
         ami_pinned_by_podnet=config.nodes.ami_release_version is None,
         roll=config.node_roll_estimate.summary(),
+        subnet_discovery=config.pod_networking == "subnet-discovery",
     )
 
 
@@ -222,7 +226,10 @@ def _existing_vpc(target: Target, existing: ExistingVpcConfig, ec2: "EC2Client")
     known = {t["RouteTableId"] for t in tables}
     if set(stated) - known:
         tables += _route_tables(ec2, [{"Name": "route-table-id", "Values": sorted(set(stated) - known)}])
-    return check_existing_vpc(existing, target.pod_blocks, target.region, vpcs, subnets, tables)
+    results = check_existing_vpc(existing, target.pod_blocks, target.region, vpcs, subnets, tables)
+    if target.subnet_discovery:
+        results += check_node_subnets_excluded(existing, subnets)
+    return results
 
 
 def _route_tables(ec2: "EC2Client", filters: Sequence[Any]) -> list[Any]:

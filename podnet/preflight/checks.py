@@ -18,6 +18,8 @@ EKS_REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
 ELASTIC_IP_QUOTA = ("ec2", "L-0263D0A3")
 
 Status = Literal["pass", "fail", "skip"]
+#: The VPC CNI's subnet discovery tag (v1.22.4 pkg/awsutils/awsutils.go): 0 excludes a subnet from pod ENIs.
+SUBNET_DISCOVERY_TAG = "kubernetes.io/role/cni"
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,35 @@ def _check_node_subnets(
             )
             continue
         results.append(_failed("existing-vpc", setting, problem))
+    return results
+
+
+def check_node_subnets_excluded(existing: ExistingVpcConfig, subnets: Sequence[Mapping[str, Any]]) -> list[Result]:
+    """With podNetworking subnet-discovery, each existing node subnet carries ``kubernetes.io/role/cni=0``, so the
+    VPC CNI never gives pods its routable IPs (podnet cannot tag subnets it does not own).
+
+    ``subnets``: DescribeSubnets' ``Subnets`` for the node subnets.
+    """
+    subnet_by_id = {s["SubnetId"]: s for s in subnets}
+    results = []
+    for zone, node in existing.node_subnets.items():
+        setting = f"existingVpc.nodeSubnets.{zone}"
+        subnet = subnet_by_id.get(node.subnet_id)
+        if subnet is None:
+            continue  # _check_node_subnets reports a missing subnet
+        tags = {tag["Key"]: tag["Value"] for tag in subnet.get("Tags", [])}
+        if tags.get(SUBNET_DISCOVERY_TAG) == "0":
+            results.append(_passed("subnet-discovery", setting, f"{node.subnet_id} is tagged {SUBNET_DISCOVERY_TAG}=0"))
+            continue
+        found = "untagged" if SUBNET_DISCOVERY_TAG not in tags else f"tagged {tags[SUBNET_DISCOVERY_TAG]}"
+        results.append(
+            _failed(
+                "subnet-discovery",
+                setting,
+                f"{node.subnet_id} is {found} for {SUBNET_DISCOVERY_TAG}, so pods would take its routable IPs; run"
+                f" aws ec2 create-tags --resources {node.subnet_id} --tags Key={SUBNET_DISCOVERY_TAG},Value=0",
+            )
+        )
     return results
 
 

@@ -72,6 +72,10 @@ class NetworkStack(Stack):
             Tags.of(subnet).add("kubernetes.io/role/elb", "1")
         for subnet in vpc.private_subnets:
             Tags.of(subnet).add("kubernetes.io/role/internal-elb", "1")
+            if config.pod_networking == "subnet-discovery":
+                # The VPC CNI's subnet discovery never puts a pod ENI in a subnet tagged 0, the node's own included
+                # (v1.22.4 pkg/awsutils/awsutils.go, isSubnetValidForENICreation): pods never take routable IPs.
+                Tags.of(subnet).add("kubernetes.io/role/cni", "0")
         # The cluster stack's pod subnets use their zone's node route table. Export every zone's, whichever zones
         # have pod subnets: giving a zone a pod subnet or taking it away must not add or remove an export
         # (CloudFormation refuses to delete an export the not-yet-updated cluster stack still imports).
