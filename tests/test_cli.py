@@ -152,7 +152,8 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
     )
     assert f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}" in lines
     assert "pod networking: custom-networking" in lines
-    roll = lines.index(f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}") + 3  # after the pod networking and routable IP lines
+    # The roll lines follow the pod networking and routable IP lines.
+    roll = lines.index(f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}") + 3
     assert lines[roll : roll + 2] == [
         "node roll (a new AMI release, now v20260714, or CNI settings): every group in turn, the system nodes first,"
         " at most 1 node(s) at once, each replacement counted once its node is Ready",
