@@ -26,7 +26,7 @@ SELECT_STACKS = stacks=$$($(BIN)/podnet stacks --cdk $(PODNET_CONFIG))
 help:
 	@awk -F ':.*## ' '/^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(VENV)/.installed node_modules/.installed ## install Python and Node.js dependencies into .venv and node_modules (every target does it first)
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/checkov/.installed ## install Python and Node.js dependencies into .venv and node_modules (every target does it first)
 
 $(VENV)/.installed: requirements.lock pyproject.toml tools.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "podnet needs Python 3.11+"'
@@ -35,6 +35,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml tools.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m compileall -q podnet
+	touch $@
+
+# checkov pins an older boto3 than podnet needs: it gets a virtualenv of its own (tests/test_checkov.py runs it).
+$(VENV)/checkov/.installed: checkov.lock $(VENV)/.installed
+	$(BIN)/uv venv --quiet --clear --python $(BIN)/python $(VENV)/checkov
+	$(BIN)/uv pip install --quiet --python $(VENV)/checkov/bin/python --require-hashes -r checkov.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed

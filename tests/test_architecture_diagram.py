@@ -28,7 +28,7 @@ def _subnets(app: Synthesized) -> list[str]:
 def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> None:
     written = _written(default_app)
     text = "\n".join(written)
-    assert "VPC 10.0.0.0/16 + pod block 100.64.0.0/16" in written
+    assert "VPC 10.0.0.0/20 + pod block 100.64.0.0/16" in written
     assert "EKS cluster podnet: Kubernetes 1.36" in written
     for cidr in _subnets(default_app):
         kind = "pod" if IPv4Network(cidr).subnet_of(IPv4Network("100.64.0.0/16")) else "public|node"
@@ -37,6 +37,7 @@ def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> N
     assert [f"Availability Zone {zone}" for zone in zones] == [line for line in written if line.startswith("Availab")]
     assert written.count("NAT gateway x1") == 3
     assert sum(line.startswith("spot Auto Scaling group (min ") for line in written) == 3
+    assert sum(line.startswith("on-demand Auto Scaling group (min 1, max 1") for line in written) == 2
     assert [f"ENIConfig {zone}" for zone in zones] == [line for line in written if line.startswith("ENIConfig us")]
     for name in (
         "Helm release aws-node-termination-handler",

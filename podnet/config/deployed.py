@@ -26,6 +26,8 @@ class DeployedPodNetwork:
     pod_cidrs: tuple[IPv4Network, ...]
     #: AZ -> pod subnet.
     pod_subnets: dict[str, IPv4Network]
+    #: The output's ``podNetworking``; outputs written before the setting existed are custom networking.
+    pod_networking: str = "custom-networking"
 
 
 def read_deployed(path: Path) -> DeployedPodNetwork:
@@ -48,6 +50,7 @@ def parse_deployed(text: str | None, source: str) -> DeployedPodNetwork:
             availability_zones=tuple(str(zone) for zone in document["availabilityZones"]),
             pod_cidrs=tuple(IPv4Network(block) for block in document["podCidrs"]),
             pod_subnets={str(zone): IPv4Network(entry["cidr"]) for zone, entry in document["podSubnets"].items()},
+            pod_networking=str(document.get("podNetworking", "custom-networking")),
         )
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as error:
         raise ConfigError(

@@ -78,16 +78,15 @@ def architecture_svg(templates: dict[str, dict[str, Any]]) -> str:
         sizes = f"min {props['MinSize']}, max {props['MaxSize']}"
         if "DesiredCapacity" in props:
             sizes += f", desired {props['DesiredCapacity']}"
-        # A mixed-instances group whose on-demand base covers its MaxSize (the system nodes) never runs spot.
-        distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution", {})
-        if "MixedInstancesPolicy" not in props:
-            spot = ""
+        distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution")
+        if distribution is None:
+            kind = ""
         elif int(distribution.get("OnDemandBaseCapacity", 0)) >= int(props["MaxSize"]):
-            spot = "on-demand "
+            kind = "on-demand "  # the system nodes (podnet/constructs/system_nodes.py)
         else:
-            spot = "spot "
+            kind = "spot "
         zones.setdefault(zone_name or "zone not in the templates", Zone()).groups.append(
-            f"{spot}Auto Scaling group ({sizes})"
+            f"{kind}Auto Scaling group ({sizes})"
         )
     manifests = [obj for _, p in of_type("Custom::AWSCDK-EKS-KubernetesResource") for obj in _objects(p["Manifest"])]
     for obj in manifests:
