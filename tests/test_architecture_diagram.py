@@ -55,8 +55,12 @@ def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> N
 
 def test_existing_vpc_diagram_says_the_vpc_is_not_created(existing_vpc_app: Synthesized) -> None:
     written = _written(existing_vpc_app)
-    vpc_id = existing_vpc_app.config.existing_vpc.vpc_id  # type: ignore[union-attr]
+    existing = existing_vpc_app.config.existing_vpc
+    assert existing is not None
+    vpc_id = existing.vpc_id
     assert any(line.startswith(f"existing VPC {vpc_id} (not created") for line in written)
     assert not any("NAT gateway" in line or line.startswith("public subnet") for line in written)
     for cidr in _subnets(existing_vpc_app):
         assert f"pod subnet {cidr}" in written
+    for node_subnet in existing.node_subnets.values():
+        assert f"existing node subnet {node_subnet.subnet_id}" in written

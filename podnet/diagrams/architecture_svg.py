@@ -79,9 +79,11 @@ def architecture_svg(templates: dict[str, dict[str, Any]]) -> str:
         if "DesiredCapacity" in props:
             sizes += f", desired {props['DesiredCapacity']}"
         spot = "spot " if "MixedInstancesPolicy" in props else ""
-        zones.setdefault(zone_name or "zone not in the templates", Zone()).groups.append(
-            f"{spot}Auto Scaling group ({sizes})"
-        )
+        zone = zones.setdefault(zone_name or "zone not in the templates", Zone())
+        zone.groups.append(f"{spot}Auto Scaling group ({sizes})")
+        subnet = props["VPCZoneIdentifier"][0]
+        if isinstance(subnet, str):  # an existing VPC's node subnet, by its literal id
+            zone.node.append(f"existing node subnet {subnet}")
     manifests = [obj for _, p in of_type("Custom::AWSCDK-EKS-KubernetesResource") for obj in _objects(p["Manifest"])]
     for obj in manifests:
         if obj["kind"] == "ENIConfig":
@@ -231,7 +233,7 @@ def _panels(of_type: Any, manifests: list[dict[str, Any]]) -> list[tuple[str, li
     )
     encryption = [f"KMS key: {_short(p.get('Description', lid))}" for lid, p in of_type("AWS::KMS::Key")]
     encryption += _count(of_type("AWS::Logs::LogGroup"), "log group")
-    encryption += [f"custom resource {lid}" for lid, _ in of_type("Custom::PodnetTeardownCleanup")]
+    encryption += _count(of_type("Custom::PodnetTeardownCleanup"), "teardown cleanup (runs on delete)")
     panels = [
         ("Kubernetes objects (applied by the kubectl provider)", kubernetes),
         ("Nodes and their lifecycle", nodes),
