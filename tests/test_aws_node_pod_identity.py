@@ -59,13 +59,15 @@ def test_no_node_role_has_the_cni_policy(default_app: Synthesized) -> None:
 
 def test_one_pod_identity_agent_add_on(default_app: Synthesized) -> None:
     """aws-node's, NTH's and CA's associations share the cluster's one agent (a second add-on would fail to deploy)."""
-    (addon,) = default_app.resources("cluster", "AWS::EKS::Addon").values()
-    assert addon["Properties"]["AddonName"] == "eks-pod-identity-agent"
+    addons = [a["Properties"]["AddonName"] for a in default_app.resources("cluster", "AWS::EKS::Addon").values()]
+    assert sorted(addons) == ["coredns", "eks-pod-identity-agent"]
     # aws-node, NTH and the Cluster Autoscaler.
     assert len(default_app.resources("cluster", "AWS::EKS::PodIdentityAssociation")) == 3
 
 
 def test_imds_hop_limit_stays_one(default_app: Synthesized) -> None:
     """Pods reach AWS through Pod Identity, not the node's instance profile."""
-    (template,) = default_app.resources("cluster", "AWS::EC2::LaunchTemplate").values()
-    assert template["Properties"]["LaunchTemplateData"]["MetadataOptions"]["HttpPutResponseHopLimit"] == 1
+    templates = default_app.resources("cluster", "AWS::EC2::LaunchTemplate").values()
+    assert len(templates) == 2, "the spot nodes' and the system nodes'"
+    for template in templates:
+        assert template["Properties"]["LaunchTemplateData"]["MetadataOptions"]["HttpPutResponseHopLimit"] == 1

@@ -33,7 +33,7 @@ ACKNOWLEDGED = {
     "AwsSolutions-IAM5[Action::s3:List*]",
     "AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-us-east-1/*]",
     "AwsSolutions-L1",
-    # Node lifecycle: the termination queue has no DLQ; NTH completes lifecycle actions of each zone's group, whose
+    # Node lifecycle: the termination queue has no DLQ; NTH completes lifecycle actions of each zone's groups, whose
     # ARN has the group id as a wildcard.
     "AwsSolutions-SQS3",
     *(
@@ -43,6 +43,8 @@ ACKNOWLEDGED = {
             "SpotNodesUsEast1aGroupASG06F33A71",
             "SpotNodesUsEast1bGroupASGA22574D6",
             "SpotNodesUsEast1cGroupASG5C2D9074",
+            "SystemNodesUsEast1aGroupASGA598D2F2",
+            "SystemNodesUsEast1bGroupASG364F76FE",
         )
     ),
 }

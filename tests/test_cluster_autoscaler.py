@@ -17,7 +17,7 @@ from tests.support import REPO_ROOT
 from tests.support.cfn_tokens import render_json
 from tests.support.k8s_schema import kubernetes_errors
 from tests.support.kubectl import helm_template
-from tests.support.node_groups import node_groups, tags
+from tests.support.node_groups import SYSTEM, node_groups, tags
 from tests.support.synth import Synthesized
 from tests.test_spot_node_group import evaluate_max_pods
 
@@ -143,8 +143,25 @@ def test_deployment_uses_the_service_account_with_the_pod_identity_association(d
     release_id, release = _release(default_app)
     group_ids = {lid for lid, _ in node_groups(default_app).values()}
     assert {association_id, *group_ids} <= set(release["DependsOn"])
-    assert "Wait" not in release["Properties"], "helm must not wait for pods that need nodes"
     assert release_id.startswith("ClusterAutoscaler")
+
+
+def test_release_waits_for_its_pod_on_the_system_nodes(default_app: Synthesized) -> None:
+    """A broken CA release fails the deploy; the system nodes it runs on exist before it, so the first deploy
+    does not wait for pods that have nowhere to run."""
+    _, release = _release(default_app)
+    assert (release["Properties"]["Wait"], release["Properties"]["Timeout"]) == (True, "600s")
+    system_ids = {lid for lid, _ in node_groups(default_app, SYSTEM).values()}
+    assert len(system_ids) == 2
+    assert system_ids <= set(release["DependsOn"])
+    spec = _deployment(default_app)["spec"]["template"]["spec"]
+    assert spec["nodeSelector"] == {"podnet/system": "true"}
+    assert spec["tolerations"] == [
+        {"key": "podnet/system", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    ]
+    # CA does not size the system groups: they carry none of its discovery tags.
+    for _, group in node_groups(default_app, SYSTEM).values():
+        assert not any(key.startswith("k8s.io/cluster-autoscaler") for key in tags(group))
 
 
 def _service_account_manifests(app: Synthesized) -> list[dict[str, Any]]:

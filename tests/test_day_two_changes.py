@@ -20,6 +20,7 @@ from podnet.config.deployed import DeployedPodNetwork, read_deployed
 from tests.support import REPO_ROOT
 from tests.support.cfn_graph import created_before, depends_on
 from tests.support.cfn_tokens import render
+from tests.support.node_groups import launch_template as spot_launch_template
 from tests.support.node_groups import node_groups
 from tests.support.synth import Synthesized, config_for, synthesize
 
@@ -104,7 +105,7 @@ def test_new_subnet_then_eni_config_then_rolling_update(change: Change) -> None:
     after = change.after.cluster
     eni_configs = _manifest_id(change.after, "EniConfigs")
     groups = node_groups(change.after)
-    launch_template, _ = _one(change.after, "AWS::EC2::LaunchTemplate")
+    launch_template, _ = spot_launch_template(change.after)
     association_of = {
         IPv4Network(r["Properties"]["CidrBlock"]): lid
         for lid, r in change.after.resources("cluster", "AWS::EC2::VPCCidrBlock").items()
@@ -126,7 +127,7 @@ def test_new_subnet_then_eni_config_then_rolling_update(change: Change) -> None:
         assert asg["UpdatePolicy"]["AutoScalingRollingUpdate"]["MaxBatchSize"] == 1
         specification = asg["Properties"]["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
         assert specification["Version"] == {"Fn::GetAtt": [launch_template, "LatestVersionNumber"]}
-    _, template_before = _one(change.before, "AWS::EC2::LaunchTemplate")
+    _, template_before = spot_launch_template(change.before)
     assert after["Resources"][launch_template] != template_before, "no new launch template version: nodes keep old ENIs"
 
 
@@ -200,8 +201,8 @@ def test_a_kubernetes_upgrade_updates_the_cluster_in_place_then_rolls_the_nodes(
     assert {k: v for k, v in before["Properties"].items() if k != "Version"} == {
         k: v for k, v in after["Properties"].items() if k != "Version"
     }
-    launch_template, template_after = _one(upgraded, "AWS::EC2::LaunchTemplate")
-    assert _one(previous, "AWS::EC2::LaunchTemplate")[1] != template_after, "nodes would keep the old AMI"
+    launch_template, template_after = spot_launch_template(upgraded)
+    assert spot_launch_template(previous)[1] != template_after, "nodes would keep the old AMI"
     groups = node_groups(upgraded)
     assert groups
     for asg_id, _ in groups.values():

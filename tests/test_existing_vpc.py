@@ -8,6 +8,7 @@ template without resources.
 from collections import Counter
 from typing import Any
 
+from tests.support.node_groups import SPOT
 from tests.support.synth import Synthesized
 
 POD_NETWORK_TYPES = Counter(
@@ -89,8 +90,12 @@ def test_cluster_and_nodes_use_the_given_node_subnets(existing_vpc_app: Synthesi
     node_subnet_ids = [subnet.subnet_id for subnet in _existing(existing_vpc_app).node_subnets.values()]
     (cluster,) = existing_vpc_app.resources("cluster", "AWS::EKS::Cluster").values()
     assert cluster["Properties"]["ResourcesVpcConfig"]["SubnetIds"] == node_subnet_ids
-    groups = existing_vpc_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").values()
-    # One group per zone, each in its zone's node subnet.
+    groups = [
+        group
+        for lid, group in existing_vpc_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").items()
+        if lid.startswith(SPOT)
+    ]
+    # One spot group per zone, each in its zone's node subnet.
     assert sorted(subnet for group in groups for subnet in group["Properties"]["VPCZoneIdentifier"]) == sorted(
         node_subnet_ids
     )

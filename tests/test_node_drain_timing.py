@@ -43,7 +43,7 @@ def test_each_stage_outlasts_the_one_it_contains(default_app: Synthesized) -> No
 
 
 def test_a_new_node_has_until_its_launch_event_expires_to_become_ready(default_app: Synthesized) -> None:
-    """NTH completes the launch action from the queued event: a longer heartbeat would only delay the ABANDON."""
+    """NTH completes the launch action from the queued event: a longer heartbeat would only delay the CONTINUE."""
     (queue,) = default_app.resources("cluster", "AWS::SQS::Queue").values()
     launching = [
         h["Properties"]

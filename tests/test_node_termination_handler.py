@@ -82,7 +82,10 @@ def test_deployment_reads_this_stacks_queue(rendered: Objects, default_app: Synt
     assert env["QUEUE_URL"] == f"<Ref:{queue_id}>"
     assert env["AWS_REGION"] == default_app.config.region
     assert env["CHECK_TAG_BEFORE_DRAINING"] == "true"
-    assert env["MANAGED_TAG"] == "aws-node-termination-handler/managed"
+    # This cluster's instances only (tests/test_termination_events.py routes another cluster's events), found by
+    # providerID rather than by a node name two clusters can share.
+    assert env["MANAGED_TAG"] == "aws-node-termination-handler/managed/podnet"
+    assert env["USE_PROVIDER_ID"] == "true"
 
 
 def test_pods_use_the_service_account_that_has_the_pod_identity_association(
@@ -120,7 +123,38 @@ def test_two_replicas_spread_over_nodes_with_a_disruption_budget(rendered: Objec
     assert budget["spec"]["selector"] == deployment["spec"]["selector"]
 
 
-def test_chart_is_the_packaged_file_deployed_as_an_asset_without_waiting(default_app: Synthesized) -> None:
+def test_pods_run_on_the_system_nodes_only(rendered: Objects, default_app: Synthesized) -> None:
+    spec = _one(rendered, "Deployment")["spec"]["template"]["spec"]
+    assert spec["nodeSelector"] == {"kubernetes.io/os": "linux", "podnet/system": "true"}
+    assert spec["tolerations"] == [
+        {"key": "podnet/system", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
+    ]
+    # The taint the toleration matches is the one the system nodes register with.
+    flags = default_app.node_config("SystemNodes")["spec"]["kubelet"]["flags"]
+    assert "--register-with-taints=podnet/system=true:NoSchedule" in flags
+    assert "--node-labels=podnet/system=true" in flags
+
+
+def test_release_waits_for_its_pods_after_the_system_nodes_exist(default_app: Synthesized) -> None:
+    """A broken NTH fails the deploy; the first deploy is not blocked, because its nodes come first."""
+    chart = default_app.helm_chart(RELEASE)
+    assert chart["Wait"] is True
+    assert chart["Timeout"] == "600s"
+    (release_id,) = [
+        lid
+        for lid, r in default_app.resources("cluster", "Custom::AWSCDK-EKS-HelmChart").items()
+        if r["Properties"]["Release"] == RELEASE
+    ]
+    system_groups = [
+        lid
+        for lid in default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup")
+        if lid.startswith("System")
+    ]
+    assert len(system_groups) == 2
+    assert set(system_groups) <= set(default_app.cluster["Resources"][release_id]["DependsOn"])
+
+
+def test_chart_is_the_packaged_file_deployed_as_an_asset(default_app: Synthesized) -> None:
     chart = default_app.helm_chart(RELEASE)
     # The asset's object key is the CDK fingerprint of its source: the folder the tests above render, zipped (the
     # kubectl handler unzips chart assets).
@@ -128,7 +162,6 @@ def test_chart_is_the_packaged_file_deployed_as_an_asset_without_waiting(default
     fingerprint = FileSystem.fingerprint(str(chart_directory(CHART_FILE)))
     assert url == f"s3://cdk-hnb659fds-assets-${{AWS::AccountId}}-us-east-1/{fingerprint}.zip"
     assert "Repository" not in chart and "Chart" not in chart and "Version" not in chart
-    assert "Wait" not in chart, "no nodes exist at install time: waiting for pods would time out"
     assert chart["Namespace"] == "kube-system"
 
 
@@ -157,7 +190,7 @@ def test_permissions_are_exact_actions_on_this_queue_and_these_groups(default_ap
         for action in [s["Action"]] if isinstance(s["Action"], str) else s["Action"]:
             granted.setdefault(action, set()).update(render(resource) for resource in resources)
     assert all("*" not in action for action in granted), "no wildcard actions"
-    assert len(groups) == 3
+    assert len(groups) == 5, "three spot groups, two system groups"
     assert granted == {
         "sqs:ReceiveMessage": {f"<{queue_id}.Arn>"},
         "sqs:DeleteMessage": {f"<{queue_id}.Arn>"},
@@ -182,8 +215,9 @@ def test_every_node_group_has_both_hooks_and_the_managed_tag(default_app: Synthe
         }
         terminating = of_group["autoscaling:EC2_INSTANCE_TERMINATING"]["Properties"]
         launching = of_group["autoscaling:EC2_INSTANCE_LAUNCHING"]
-        # A node that cannot be drained still goes; a node that never gets Ready never goes into service.
-        assert (terminating["DefaultResult"], launching["Properties"]["DefaultResult"]) == ("CONTINUE", "ABANDON")
+        # A node that cannot be drained still goes; a node NTH does not confirm Ready still goes into service (a
+        # broken NTH must not terminate every new node).
+        assert (terminating["DefaultResult"], launching["Properties"]["DefaultResult"]) == ("CONTINUE", "CONTINUE")
         # Separate resources that Ref the group, so created after it (not in the group's own hook list): a new group's
         # first instances (where NTH itself runs) are not held.
         assert "LifecycleHookSpecificationList" not in group["Properties"]
@@ -193,4 +227,4 @@ def test_every_node_group_has_both_hooks_and_the_managed_tag(default_app: Synthe
             assert "NotificationTargetARN" not in hook and "RoleARN" not in hook
         tags = {t["Key"]: t for t in group["Properties"]["Tags"]}
         # NTH checks the instance's tags, so the group must propagate it.
-        assert tags["aws-node-termination-handler/managed"]["PropagateAtLaunch"] is True
+        assert tags["aws-node-termination-handler/managed/podnet"]["PropagateAtLaunch"] is True

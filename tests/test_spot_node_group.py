@@ -13,7 +13,7 @@ from podnet.constructs.node_launch_template import al2023_ami_parameter
 from podnet.constructs.spot_node_group import rolling_update_min_in_service
 from tests.conftest import PINNED_AMI_RELEASE
 from tests.support.cfn_tokens import render
-from tests.support.node_groups import node_groups, tags
+from tests.support.node_groups import SYSTEM, launch_template, node_groups, tags
 from tests.support.synth import Synthesized, config_for, synthesize
 
 
@@ -69,16 +69,20 @@ def test_every_node_group_waits_for_custom_networking_aws_auth_and_aws_node_iden
     manifests = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource")
     eni_id = next(lid for lid in manifests if lid.startswith("ClusterEniConfigs"))
     auth_id = next(lid for lid in manifests if lid.startswith("ClusterAwsAuth"))
-    (agent_id,) = default_app.resources("cluster", "AWS::EKS::Addon")
+    (agent_id,) = [
+        lid
+        for lid, r in default_app.resources("cluster", "AWS::EKS::Addon").items()
+        if r["Properties"]["AddonName"] == "eks-pod-identity-agent"
+    ]
     (association_id,) = [
         lid
         for lid, r in default_app.resources("cluster", "AWS::EKS::PodIdentityAssociation").items()
         if r["Properties"]["ServiceAccount"] == "aws-node"
     ]
     assert all(resources[lid]["Type"].startswith("Custom::") for lid in (patch_id, eni_id, auth_id))
-    groups = node_groups(default_app)
-    assert len(groups) == 3
-    for group_id, _ in groups.values():
+    groups = [*node_groups(default_app).values(), *node_groups(default_app, SYSTEM).values()]
+    assert len(groups) == 5, "three spot groups and two system groups"
+    for group_id, _ in groups:
         assert {patch_id, eni_id, auth_id, agent_id, association_id} <= _prerequisites(default_app.cluster, group_id)
 
 
@@ -142,7 +146,7 @@ def test_without_the_autoscaler_groups_keep_a_desired_size(no_autoscaler_app: Sy
 
 
 def test_groups_share_one_launch_template(default_app: Synthesized) -> None:
-    (template_id,) = default_app.resources("cluster", "AWS::EC2::LaunchTemplate")
+    template_id, _ = launch_template(default_app)
     for _, group in node_groups(default_app).values():
         specification = group["Properties"]["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
         assert specification["LaunchTemplateId"] == {"Ref": template_id}
@@ -186,7 +190,7 @@ def test_nodes_run_only_in_zones_with_a_pod_subnet(origin_app: Synthesized) -> N
 
 
 def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Synthesized) -> None:
-    _, template = _one(default_app, "AWS::EC2::LaunchTemplate")
+    _, template = launch_template(default_app)
     data = template["Properties"]["LaunchTemplateData"]
     assert data["MetadataOptions"] == {"HttpPutResponseHopLimit": 1, "HttpTokens": "required"}
     (volume,) = data["BlockDeviceMappings"]
@@ -201,7 +205,7 @@ def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Syn
 
 
 def _ami_parameter(app: Synthesized) -> str:
-    _, template = _one(app, "AWS::EC2::LaunchTemplate")
+    _, template = launch_template(app)
     image = template["Properties"]["LaunchTemplateData"]["ImageId"]
     return str(app.cluster["Parameters"][image["Ref"]]["Default"])
 
@@ -272,7 +276,7 @@ def test_prefix_delegation_expression(prefix_delegation_app: Synthesized) -> Non
 
 def test_cni_change_rolls_the_nodes_and_a_size_change_does_not(default_app: Synthesized) -> None:
     def fingerprint(app: Synthesized) -> str:
-        _, template = _one(app, "AWS::EC2::LaunchTemplate")
+        _, template = launch_template(app)
         (instance_tags,) = [
             s
             for s in template["Properties"]["LaunchTemplateData"]["TagSpecifications"]

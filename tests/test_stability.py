@@ -177,16 +177,20 @@ def test_one_version_up_changes_the_control_plane_version_and_rolls_the_nodes_on
         k: v for k, v in new_cluster.items() if k != "Version"
     }
     assert (old_cluster["Version"], new_cluster["Version"]) == ("1.35", "1.36")
-    (launch_template,) = [key for key, kind in changed.items() if kind == "AWS::EC2::LaunchTemplate"]
-    image = {
-        app.config.kubernetes_version: _resources(app)[launch_template]["Properties"]["LaunchTemplateData"]["ImageId"]
-        for app in (previous, default_app)
-    }
-    parameters = {
-        version: app.cluster["Parameters"][image[version]["Ref"]]["Default"]
-        for version, app in (("1.35", previous), ("1.36", default_app))
-    }
-    assert parameters == {
-        version: f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
-        for version in ("1.35", "1.36")
-    }
+    launch_templates = [key for key, kind in changed.items() if kind == "AWS::EC2::LaunchTemplate"]
+    assert len(launch_templates) == 2, "the spot nodes' and the system nodes'"
+    for launch_template in launch_templates:
+        image = {
+            app.config.kubernetes_version: _resources(app)[launch_template]["Properties"]["LaunchTemplateData"][
+                "ImageId"
+            ]
+            for app in (previous, default_app)
+        }
+        parameters = {
+            version: app.cluster["Parameters"][image[version]["Ref"]]["Default"]
+            for version, app in (("1.35", previous), ("1.36", default_app))
+        }
+        assert parameters == {
+            version: f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
+            for version in ("1.35", "1.36")
+        }

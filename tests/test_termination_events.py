@@ -18,9 +18,12 @@ from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk.assertions import Template
 from moto import mock_aws
 
+from podnet.constructs import node_termination_handler as nth
+from podnet.constructs.packaged_helm_chart import chart_directory
 from podnet.constructs.termination_events import TerminationEvents
 from tests.support import REPO_ROOT
 from tests.support.cfn_tokens import render
+from tests.support.kubectl import helm_template
 from tests.support.synth import Synthesized
 
 EVENTS = REPO_ROOT / "tests" / "fixtures" / "events"
@@ -205,3 +208,102 @@ def test_sample_event_matches_the_hash_recorded_in_sources(path: Path) -> None:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     (row,) = [line for line in (EVENTS / "SOURCES.md").read_text().splitlines() if line.startswith(f"| `{path.name}`")]
     assert digest in row
+
+
+# Two clusters in one account and region: the spot, state-change and Health rules match every instance, so each
+# cluster's queue gets the other's events. NTH must drop them.
+
+
+def _nth_environment(app: Synthesized) -> dict[str, str]:
+    """The environment of NTH's container as the real ``helm template`` renders the cluster's release."""
+    chart = app.helm_chart(nth.RELEASE)
+    rendered = helm_template(
+        chart_directory(nth.CHART_FILE),
+        release=chart["Release"],
+        namespace=chart["Namespace"],
+        values=chart["Values"],
+        kubernetes_version=app.config.kubernetes_version,
+    )
+    (deployment,) = [o for o in rendered if o["kind"] == "Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container["env"] if "value" in e}
+
+
+def _launch_node(app: Synthesized, name: str) -> str:
+    """An instance launched (in moto) by a group carrying the tags of ``app``'s first spot group; its id."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    autoscaling_client = boto3.client("autoscaling", region_name=REGION)
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    ec2.create_launch_template(
+        LaunchTemplateName=name, LaunchTemplateData={"ImageId": "ami-12345678", "InstanceType": "m6i.large"}
+    )
+    group = next(iter(app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").values()))
+    autoscaling_client.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": name},
+        MinSize=1,
+        MaxSize=1,
+        DesiredCapacity=1,
+        VPCZoneIdentifier=subnet,
+        Tags=[
+            {"Key": tag["Key"], "Value": render(tag["Value"]), "PropagateAtLaunch": tag["PropagateAtLaunch"]}
+            for tag in group["Properties"]["Tags"]
+        ],
+    )
+    ((instance,),) = [
+        g["Instances"]
+        for g in autoscaling_client.describe_auto_scaling_groups()["AutoScalingGroups"]
+        if g["AutoScalingGroupName"] == name
+    ]
+    instance_id: str = instance["InstanceId"]
+    return instance_id
+
+
+def _nth_acts_on(environment: Mapping[str, str], instance_id: str) -> bool:
+    """NTH v1.25.6's ownership check, on moto's answer to the call NTH makes.
+
+    ``pkg/monitor/sqsevent/sqs-monitor.go``: ``getNodeInfo`` calls DescribeInstances for the event's instance and
+    marks it unmanaged when ``CheckIfManaged`` (CHECK_TAG_BEFORE_DRAINING) is on and its tags lack ``ManagedTag``
+    (MANAGED_TAG); ``processInterruptionEvents`` then drops the event ("dropping interruption event for unmanaged
+    node") and deletes the message.
+    """
+    (reservation,) = boto3.client("ec2", region_name=REGION).describe_instances(InstanceIds=[instance_id])[
+        "Reservations"
+    ]
+    (instance,) = reservation["Instances"]
+    tags = {tag["Key"] for tag in instance.get("Tags", [])}
+    return environment["CHECK_TAG_BEFORE_DRAINING"] != "true" or environment["MANAGED_TAG"] in tags
+
+
+def _instance_rules(app: Synthesized) -> dict[str, dict[str, Any]]:
+    """The cluster's rules for instance events (all but the lifecycle rule, which names the cluster's groups),
+    named ``<cluster>-<logical id>`` so that two clusters' rules can share moto's one event bus."""
+    patterns = {
+        lid: r["Properties"]["EventPattern"]
+        for lid, r in app.resources("cluster", "AWS::Events::Rule").items()
+        if lid.startswith("TerminationEvents") and not lid.startswith("TerminationEventsLifecycleActions")
+    }
+    assert len(patterns) == 3
+    return {f"{app.config.cluster_name}-{lid}": pattern for lid, pattern in patterns.items()}
+
+
+@pytest.mark.parametrize("event", ["ec2-spot-instance-interruption-warning", "ec2-instance-state-change-shutting-down"])
+def test_each_clusters_nth_drops_the_other_clusters_instance_events(
+    event: str, default_app: Synthesized, origin_app: Synthesized
+) -> None:
+    """Cluster podnet (default_app) and test-cluster (examples/origin.json) in one account and region: an event for
+    one cluster's instance reaches both queues, and only the owner's NTH acts on it."""
+    clusters = {app.config.cluster_name: app for app in (default_app, origin_app)}
+    assert len(clusters) == 2
+    environments = {name: _nth_environment(app) for name, app in clusters.items()}
+    with mock_aws():
+        bus = EventBus({rule: p for app in clusters.values() for rule, p in _instance_rules(app).items()})
+        for owner, app in clusters.items():
+            instance_id = _launch_node(app, f"{owner}-{event}")
+            text = json.dumps(sample(event)).replace("i-0123456789abcdef0", instance_id)
+            matched = bus.matching_rules(json.loads(text))
+            # The rules cannot tell clusters apart: both queues get the event ...
+            assert {rule.split("-Termination")[0] for rule in matched} == set(clusters), matched
+            # ... and each NTH decides by the instance's tags.
+            for name in clusters:
+                assert _nth_acts_on(environments[name], instance_id) == (name == owner), (owner, name)

@@ -55,6 +55,20 @@ class NodesConfig(_Settings):
     ami_release_version: str | None = None
 
 
+#: On-demand, burstable, 2 vCPU and 4 GiB, 12 pods each with custom networking: room for the controllers, x86_64.
+DEFAULT_SYSTEM_INSTANCE_TYPES = ("t3.medium", "t3a.medium")
+
+
+class SystemNodesConfig(_Settings):
+    """The small on-demand node groups that run podnet's controllers (NTH, Cluster Autoscaler, CoreDNS) away from
+    spot interruptions; tainted, so workloads stay on the spot nodes (podnet.constructs.system_nodes)."""
+
+    #: The first type that has capacity is launched (on-demand allocation "prioritized").
+    instance_types: tuple[str, ...] = Field(default=DEFAULT_SYSTEM_INSTANCE_TYPES, min_length=1)
+    #: System nodes in all, spread over the node zones (at most one group per zone).
+    size: int = Field(default=2, ge=1)
+
+
 class IpAlarmsConfig(_Settings):
     """CloudWatch alarms on the free IPs of each pod subnet (see podnet.constructs.pod_ip_alarms)."""
 
@@ -126,6 +140,7 @@ class PodnetConfig(_Settings):
     max_pods_cap: int = Field(default=110, ge=1)
     prefix_delegation: bool = False
     nodes: NodesConfig = NodesConfig()
+    system_nodes: SystemNodesConfig = SystemNodesConfig()
     #: None: podnet creates the VPC from vpcCidr. Set: podnet adds podCidr to this VPC instead.
     existing_vpc: ExistingVpcConfig | None = None
     #: How nodes and people get into the cluster: API_AND_CONFIG_MAP honours the aws-auth ConfigMap (podnet
@@ -188,8 +203,29 @@ class PodnetConfig(_Settings):
     @property
     def node_max_pods(self) -> int:
         """Pods every node can run, whichever of ``nodes.instanceTypes`` it is (types must be validated)."""
+        return self._max_pods(self.nodes.instance_types)
+
+    @property
+    def system_group_sizes(self) -> dict[str, GroupSizes]:
+        """Node zone -> the fixed, all on-demand size of its system group: ``systemNodes.size`` spread over the
+        node zones; a zone whose share is zero gets no group."""
+        size = self.system_nodes.size
+        return zone_group_sizes(
+            self.node_availability_zones,
+            min_size=size,
+            desired_size=size,
+            max_size=size,
+            on_demand_base_capacity=size,
+        )
+
+    @property
+    def system_node_max_pods(self) -> int:
+        """Pods every system node can run (types must be validated)."""
+        return self._max_pods(self.system_nodes.instance_types)
+
+    def _max_pods(self, instance_types: tuple[str, ...]) -> int:
         limits: list[EniLimits] = []
-        for instance_type in self.nodes.instance_types:
+        for instance_type in instance_types:
             found = lookup(instance_type)
             if found is None:
                 raise ValueError(f"unknown instance type {instance_type}: validate the configuration first")

@@ -110,7 +110,8 @@ def validate(config: PodnetConfig) -> list[str]:
     _check_service_cidr(config)
     _check_carving(config)
     _check_pod_subnets(config)
-    types = _check_instance_types(config)
+    types = _check_instance_types(config, "nodes.instanceTypes", config.nodes.instance_types)
+    _check_instance_types(config, "systemNodes.instanceTypes", config.system_nodes.instance_types)
     _check_node_sizes(config)
     _check_ip_alarms(config)
     return _warnings(config, types)
@@ -295,33 +296,32 @@ def _check_pod_subnets(config: PodnetConfig) -> None:
             )
 
 
-def _check_instance_types(config: PodnetConfig) -> list[EniLimits]:
-    """The ENI limits of every configured type, once each type is known to work with custom networking."""
-    types = config.nodes.instance_types
-    _no_duplicates("nodes.instanceTypes", types)
+def _check_instance_types(config: PodnetConfig, setting: str, types: tuple[str, ...]) -> list[EniLimits]:
+    """The ENI limits of every type of ``setting``, once each type is known to work with custom networking."""
+    _no_duplicates(setting, types)
     found = []
     for instance_type in types:
         limits = lookup(instance_type)
         if limits is None:
             raise ConfigError(
-                f"nodes.instanceTypes: unknown instance type '{instance_type}'; use one the VPC CNI knows"
+                f"{setting}: unknown instance type '{instance_type}'; use one the VPC CNI knows"
                 " (podnet max-pods TYPE checks it)"
             )
         if limits.enis < 2:
             raise ConfigError(
-                f"nodes.instanceTypes: {instance_type} has {limits.enis} ENI, and custom networking leaves the"
+                f"{setting}: {instance_type} has {limits.enis} ENI, and custom networking leaves the"
                 " primary ENI without pods; use a type with at least two ENIs"
             )
         if config.prefix_delegation and not limits.prefix_delegation_supported:
             raise ConfigError(
-                f"nodes.instanceTypes: {instance_type} is not a Nitro or bare-metal type, so prefixDelegation"
+                f"{setting}: {instance_type} is not a Nitro or bare-metal type, so prefixDelegation"
                 " cannot work on it; use a Nitro type or set prefixDelegation to false"
             )
         found.append(limits)
-    architectures = sorted({architecture(t) for t in config.nodes.instance_types})
+    architectures = sorted({architecture(t) for t in types})
     if len(architectures) > 1:
         raise ConfigError(
-            f"nodes.instanceTypes mixes {' and '.join(architectures)} types, but one launch template has one AMI;"
+            f"{setting} mixes {' and '.join(architectures)} types, but one launch template has one AMI;"
             " list types of a single architecture"
         )
     return found

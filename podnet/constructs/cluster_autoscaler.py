@@ -16,6 +16,7 @@ from constructs import Construct
 from podnet.constructs.packaged_helm_chart import PackagedHelmChart
 from podnet.constructs.pod_identity_service_account import pod_identity_service_account
 from podnet.constructs.spot_node_group import SpotNodeGroup
+from podnet.constructs.system_nodes import CONTROLLER_PLACEMENT, SystemNodes
 from podnet.nag import acknowledge, iam5
 
 CHART_FILE = "cluster-autoscaler-9.59.0.tgz"
@@ -79,7 +80,9 @@ class ClusterAutoscaler(Construct):
         kubernetes_version: str,
         region: str,
         node_groups: Sequence[SpotNodeGroup],
+        system_nodes: SystemNodes,
     ) -> None:
+        """``node_groups``: the groups CA sizes; ``system_nodes``: where CA itself runs (it never sizes them)."""
         super().__init__(scope, construct_id)
         owner = owner_tag(cluster_name)
         for group in node_groups:
@@ -120,10 +123,15 @@ class ClusterAutoscaler(Construct):
             release=NAME,
             namespace=NAMESPACE,
             values=chart_values(cluster_name=cluster_name, kubernetes_version=kubernetes_version, region=region),
+            wait=True,
         )
-        # The association must exist before CA's pod is created (it only affects later pods), and the groups
-        # before CA looks for them; on delete, CA goes first and stops scaling groups being deleted.
-        self.chart.node.add_dependency(self.service_account, *(group.auto_scaling_group for group in node_groups))
+        # The association must exist before CA's pod is created (it only affects later pods), the groups before CA
+        # looks for them, and the system nodes before the release waits for CA's pod there; on delete, CA goes
+        # first and stops scaling groups being deleted.
+        hosts = (group.auto_scaling_group for group in system_nodes.groups)
+        self.chart.node.add_dependency(
+            self.service_account, *(group.auto_scaling_group for group in node_groups), *hosts
+        )
 
 
 def chart_values(*, cluster_name: str, kubernetes_version: str, region: str) -> dict[str, Any]:
@@ -137,6 +145,8 @@ def chart_values(*, cluster_name: str, kubernetes_version: str, region: str) -> 
         "image": {"tag": RELEASES[kubernetes_version]},
         # The ServiceAccount with the Pod Identity association comes from the CDK (eks.ServiceAccount).
         "rbac": {"serviceAccount": {"create": False, "name": NAME}},
+        # On the on-demand system nodes: CA must not go down with a spot pool it has to replace.
+        **CONTROLLER_PLACEMENT,
         "extraArgs": FLAGS,
         # Requests and limits, pod and container security contexts of the upstream AWS example manifest
         # (cloudprovider/aws/examples/cluster-autoscaler-autodiscover.yaml).

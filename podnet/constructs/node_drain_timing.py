@@ -22,8 +22,8 @@ LIFECYCLE_HEARTBEAT_SECONDS = 240
 #: one node drains at a time even if CloudFormation does not wait for the hook (not confirmed either way).
 ROLLING_UPDATE_PAUSE_SECONDS = 300
 
-#: HeartbeatTimeout of the launching lifecycle hook: how long a new instance may take to become a Ready node
-#: before the hook's DefaultResult ABANDON terminates it (and the group launches another). NTH completes the action
-#: as soon as the node is Ready; it reads the launch event from the queue, which keeps it for 300 s, so waiting
-#: longer than that could only delay the ABANDON. Nodes that need longer to join: raise both this and the retention.
+#: HeartbeatTimeout of the launching lifecycle hook: how long a new instance waits to become a Ready node before
+#: the hook's DefaultResult CONTINUE puts it in service anyway (NTH down, or the node slow to join). NTH completes
+#: the action as soon as the node is Ready; it reads the launch event from the queue, which keeps it for 300 s, so
+#: waiting longer than that could only delay the CONTINUE.
 LAUNCH_READY_TIMEOUT_SECONDS = 300

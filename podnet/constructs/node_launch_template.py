@@ -4,6 +4,8 @@ One template for all groups: a change of AMI, user data or CNI settings rolls ev
 role (mapped in aws-auth) is the same for all nodes.
 """
 
+from collections.abc import Sequence
+
 from aws_cdk import Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
@@ -50,14 +52,13 @@ class NodeLaunchTemplate(Construct):
         service_cidr: str,
         max_pods_expression: str,
         cni_fingerprint: str,
+        role: iam.IRole | None = None,
+        kubelet_flags: Sequence[str] = (),
     ) -> None:
+        """``role``: another template's node role, so all nodes share one (and one aws-auth mapping / access entry);
+        None creates it. ``kubelet_flags``: node labels and taints of this template's nodes."""
         super().__init__(scope, construct_id)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in NODE_MANAGED_POLICIES],
-        )
+        self.role = role if role is not None else self._node_role()
         user_data = nodeadm_user_data(
             node_config(
                 cluster_name=cluster_name,
@@ -65,6 +66,7 @@ class NodeLaunchTemplate(Construct):
                 certificate_authority=cluster.cluster_certificate_authority_data,
                 service_cidr=service_cidr,
                 max_pods=max_pods_expression,
+                kubelet_flags=kubelet_flags,
             )
         )
         self.launch_template = ec2.LaunchTemplate(
@@ -90,9 +92,18 @@ class NodeLaunchTemplate(Construct):
         # A change of pod subnets or CNI settings changes the template, so the rolling update replaces
         # every node: only new ENIs read the ENIConfig.
         Tags.of(self.launch_template).add("podnet:cni-settings", cni_fingerprint)
+
+    def _node_role(self) -> iam.Role:
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(name) for name in NODE_MANAGED_POLICIES],
+        )
         acknowledge(
-            self.role,
+            role,
             "the node role policies EKS documents for self-managed nodes (kubelet, Pod Identity agent, image pulls, SSM"
             " instead of SSH); AWS keeps them current with the services",
             *(managed_policy(name) for name in NODE_MANAGED_POLICIES),
         )
+        return role

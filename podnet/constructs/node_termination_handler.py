@@ -20,6 +20,7 @@ from podnet.constructs.node_drain_timing import (
 )
 from podnet.constructs.packaged_helm_chart import PackagedHelmChart
 from podnet.constructs.pod_identity_service_account import pod_identity_service_account
+from podnet.constructs.system_nodes import CONTROLLER_PLACEMENT, SystemNodes
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.nag import acknowledge, as_written, iam5
 
@@ -29,8 +30,9 @@ NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-node-termination-handler"
 #: Two replicas: NTH may run on the node it drains (it skips its own pod), and a PodDisruptionBudget needs > 1.
 REPLICAS = 2
-#: NTH drains only instances carrying this tag (checkTagBeforeDraining, on by default); the value is ignored.
-MANAGED_TAG = "aws-node-termination-handler/managed"
+#: NTH drains only instances carrying its managed tag (checkTagBeforeDraining); the value is ignored. podnet's
+#: key is this prefix (NTH's default key) and the cluster name: :func:`managed_tag`.
+MANAGED_TAG_PREFIX = "aws-node-termination-handler/managed"
 #: The chart's selector labels of its Deployment (templates/_helpers.tpl, selectorLabelsDeployment).
 POD_LABELS = {
     "app.kubernetes.io/name": "aws-node-termination-handler",
@@ -39,8 +41,21 @@ POD_LABELS = {
 }
 
 
-def chart_values(*, queue_url: str, region: str) -> dict[str, Any]:
-    """Queue mode against ``queue_url``, two replicas on different nodes, a PDB, the Pod Identity service account."""
+def managed_tag(cluster_name: str) -> str:
+    """The instance tag by which this cluster's NTH knows its own instances.
+
+    NTH drops every event for an instance without its ``managedTag`` (v1.25.6 ``pkg/monitor/sqsevent/sqs-monitor.go``:
+    ``getNodeInfo`` reads the instance's tags with DescribeInstances, and ``processInterruptionEvents`` drops an event
+    whose instance is not managed). The spot, state-change and Health rules see every instance of the account and
+    region, so with one key for all clusters two clusters would drain each other's nodes (by node name, which two
+    clusters with the same VPC CIDR can share). The key ends in the cluster name: unique per account and region.
+    """
+    return f"{MANAGED_TAG_PREFIX}/{cluster_name}"
+
+
+def chart_values(*, queue_url: str, region: str, cluster_name: str) -> dict[str, Any]:
+    """Queue mode against ``queue_url``, two replicas on different system nodes, a PDB, the Pod Identity service
+    account, this cluster's instances only."""
     return {
         "enableSqsTerminationDraining": True,
         "queueURL": queue_url,
@@ -50,6 +65,12 @@ def chart_values(*, queue_url: str, region: str) -> dict[str, Any]:
         # The service account is podnet's (it carries the Pod Identity association), not the chart's.
         "serviceAccount": {"create": False, "name": SERVICE_ACCOUNT},
         "nodeTerminationGracePeriod": NODE_DRAIN_TIMEOUT_SECONDS,
+        "checkTagBeforeDraining": True,
+        "managedTag": managed_tag(cluster_name),
+        # Find the node by its providerID (aws:///<zone>/<instance id>), unique across clusters, not by the EC2
+        # private DNS name, which is not (NTH v1.25.6 pkg/interruptionevent/internal/common/handler.go, GetNodeName).
+        "useProviderId": True,
+        **CONTROLLER_PLACEMENT,
         # One replica per node while there are two schedulable nodes; with one node both may share it (skew 0).
         # Honor: a cordoned (tainted) node is not a domain, so a drain does not leave the second replica Pending.
         "topologySpreadConstraints": [
@@ -67,9 +88,19 @@ def chart_values(*, queue_url: str, region: str) -> dict[str, Any]:
 class NodeTerminationHandler(Construct):
     """NTH's service account (Pod Identity), its permissions and the Helm release; :meth:`manage` adds node groups."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, events: TerminationEvents) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster: eks.Cluster,
+        cluster_name: str,
+        events: TerminationEvents,
+        system_nodes: SystemNodes,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.events = events
+        self._managed_tag = managed_tag(cluster_name)
         # Creates the Pod Identity association and, once per cluster, the eks-pod-identity-agent add-on.
         self.service_account = pod_identity_service_account(
             self, cluster=cluster, name=SERVICE_ACCOUNT, namespace=NAMESPACE
@@ -92,10 +123,16 @@ class NodeTerminationHandler(Construct):
             chart_file=CHART_FILE,
             release=RELEASE,
             namespace=NAMESPACE,
-            values=chart_values(queue_url=events.queue.queue_url, region=Stack.of(self).region),
+            values=chart_values(
+                queue_url=events.queue.queue_url, region=Stack.of(self).region, cluster_name=cluster_name
+            ),
+            wait=True,
         ).chart
-        # Pods get Pod Identity credentials only if the association exists when they are created.
-        self.chart.node.add_dependency(self.service_account)
+        # Pods get Pod Identity credentials only if the association exists when they are created; the release waits
+        # for its pods, so the system nodes they run on come first.
+        self.chart.node.add_dependency(
+            self.service_account, *(group.auto_scaling_group for group in system_nodes.groups)
+        )
 
     def manage(self, group: autoscaling.AutoScalingGroup) -> None:
         """Let NTH drain ``group``'s nodes before they go, and hold new ones out of service until they are Ready:
@@ -103,7 +140,7 @@ class NodeTerminationHandler(Construct):
 
         Call it once for every node group of the cluster.
         """
-        Tags.of(group).add(MANAGED_TAG, "true", apply_to_launched_instances=True)
+        Tags.of(group).add(self._managed_tag, "true", apply_to_launched_instances=True)
         self.events.watch(group)
         self.service_account.add_to_principal_policy(
             iam.PolicyStatement(
@@ -122,13 +159,13 @@ class NodeTerminationHandler(Construct):
             default_result=autoscaling.DefaultResult.CONTINUE,
             heartbeat_timeout=Duration.seconds(LIFECYCLE_HEARTBEAT_SECONDS),
         )
-        # A new instance goes InService (and a rolling update on) only once NTH sees its node Ready; one that never
-        # gets there is abandoned (terminated and replaced) instead of counted as capacity. The hook is its own
-        # resource, created after the group: the instances a brand-new group launches first are not held, so the
-        # first nodes (where NTH itself will run) come up without it.
+        # A new instance goes InService (and a rolling update on) as soon as NTH sees its node Ready. CONTINUE, not
+        # ABANDON: a launch NTH does not confirm (NTH down, its queue or permissions broken) still becomes capacity
+        # after the heartbeat, so a broken NTH costs a delay, never the nodes. The hook is its own resource, created
+        # after the group: the instances a brand-new group launches first are not held.
         group.add_lifecycle_hook(
             "ReadyBeforeInService",
             lifecycle_transition=autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
-            default_result=autoscaling.DefaultResult.ABANDON,
+            default_result=autoscaling.DefaultResult.CONTINUE,
             heartbeat_timeout=Duration.seconds(LAUNCH_READY_TIMEOUT_SECONDS),
         )

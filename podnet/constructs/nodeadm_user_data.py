@@ -1,5 +1,6 @@
 """AL2023 user data: a MIME multipart document holding a nodeadm NodeConfig (no bootstrap.sh on AL2023)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -9,13 +10,23 @@ NODECONFIG_CONTENT_TYPE = "application/node.eks.aws"
 
 
 def node_config(
-    *, cluster_name: str, api_server_endpoint: str, certificate_authority: str, service_cidr: str, max_pods: str
+    *,
+    cluster_name: str,
+    api_server_endpoint: str,
+    certificate_authority: str,
+    service_cidr: str,
+    max_pods: str,
+    kubelet_flags: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The NodeConfig a self-managed node needs to join, with a per-instance max-pods CEL expression.
 
     ``maxPodsExpression`` (not a static ``kubelet.config.maxPods``): nodeadm sizes kube-reserved memory from
     the value it computes, so the expression keeps both right for every instance type of the spot pool.
+    ``kubelet_flags`` (``--node-labels``, ``--register-with-taints``) go to ``kubelet.flags``.
     """
+    kubelet: dict[str, Any] = {"maxPodsExpression": max_pods}
+    if kubelet_flags:
+        kubelet["flags"] = list(kubelet_flags)
     return {
         "apiVersion": "node.eks.aws/v1alpha1",
         "kind": "NodeConfig",
@@ -26,7 +37,7 @@ def node_config(
                 "certificateAuthority": certificate_authority,
                 "cidr": service_cidr,
             },
-            "kubelet": {"maxPodsExpression": max_pods},
+            "kubelet": kubelet,
         },
     }
 

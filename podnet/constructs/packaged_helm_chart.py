@@ -17,7 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
 
-from aws_cdk import DefaultStackSynthesizer, Stack, Token
+from aws_cdk import DefaultStackSynthesizer, Duration, Stack, Token
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.region_info import RegionInfo
@@ -53,8 +53,18 @@ def chart_directory(chart_file: str) -> Path:
     return target
 
 
+#: How long a waiting release may take to get its pods ready: nodes that start with the release need about three
+#: minutes to join; aws_eks_v2 allows at most 15 (the kubectl handler is a Lambda function).
+RELEASE_READY_TIMEOUT = Duration.minutes(10)
+
+
 class PackagedHelmChart(Construct):
-    """``helm upgrade --install`` of a packaged chart; never waits, since its pods may need nodes not yet there."""
+    """``helm upgrade --install`` of a packaged chart.
+
+    With ``wait`` (``--wait``), the deploy fails, and CloudFormation rolls back, when the release's pods are not
+    ready within :data:`RELEASE_READY_TIMEOUT`: only for a release whose pods have nodes to run on by the time it
+    is installed (make it depend on them), or the first deploy would time out.
+    """
 
     def __init__(
         self,
@@ -66,6 +76,7 @@ class PackagedHelmChart(Construct):
         release: str,
         namespace: str,
         values: Mapping[str, Any],
+        wait: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         asset = s3_assets.Asset(self, "Asset", path=str(chart_directory(chart_file)))
@@ -79,7 +90,8 @@ class PackagedHelmChart(Construct):
             namespace=namespace,
             create_namespace=False,
             values=dict(values),
-            wait=False,
+            wait=wait,
+            timeout=RELEASE_READY_TIMEOUT if wait else None,
         )
         acknowledge(
             cluster.node.find_child("KubectlProvider"),

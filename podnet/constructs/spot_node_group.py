@@ -29,7 +29,11 @@ def rolling_update_min_in_service(min_size: int, max_size: int) -> int:
 
 
 class SpotNodeGroup(Construct):
-    """An Auto Scaling group in one zone's node subnet with a price-capacity-optimized, diversified spot pool."""
+    """An Auto Scaling group in one zone's node subnet with a price-capacity-optimized, diversified spot pool.
+
+    Its first ``sizes.on_demand_base_capacity`` nodes are on-demand: the system groups
+    (podnet/constructs/system_nodes.py) set it to their whole size, and so are this construct, all on-demand.
+    """
 
     def __init__(
         self,
@@ -83,7 +87,7 @@ class SpotNodeGroup(Construct):
         if fixed_size:
             Annotations.of(self.auto_scaling_group).acknowledge_warning(
                 "@aws-cdk/aws-autoscaling:desiredCapacitySet",
-                "nodes.autoscaler is false: nodes.desiredSize is the groups' size by design",
+                "a fixed-size group (nodes.autoscaler false, or a system group): its desired size is set by design",
             )
         Tags.of(self.auto_scaling_group).add(f"kubernetes.io/cluster/{cluster_name}", "owned")
         acknowledge(

@@ -18,6 +18,7 @@ from podnet.config.model import PodnetConfig
 from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
 from podnet.constructs.aws_node_pod_identity import AwsNodePodIdentity
 from podnet.constructs.cluster_autoscaler import ClusterAutoscaler
+from podnet.constructs.core_dns import CoreDns
 from podnet.constructs.existing_vpc import ExistingVpc
 from podnet.constructs.kubectl_log_groups_first import KubectlLogGroupsFirst
 from podnet.constructs.log_encryption_key import LogEncryptionKey
@@ -28,8 +29,10 @@ from podnet.constructs.overwriting_chart import apply_chart
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.constructs.pod_subnets import PodSubnets
 from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
+from podnet.constructs.system_nodes import SystemNodes
 from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.constructs.termination_events import TerminationEvents
+from podnet.constructs.termination_queue_alarm import TerminationQueueAlarm
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
 from podnet.nag import acknowledge, iam5, managed_policy, rule
@@ -140,10 +143,6 @@ class ClusterStack(Stack):
             self, "AwsNodeCustomNetworking", cluster=self.cluster, prefix_delegation=config.prefix_delegation
         )
         aws_node_identity = AwsNodePodIdentity(self, "AwsNodePodIdentity", cluster=self.cluster)
-        #: Drains nodes before they go; call ``termination_handler.manage(group)`` for every node group.
-        self.termination_handler = NodeTerminationHandler(
-            self, "NodeTerminationHandler", cluster=self.cluster, events=TerminationEvents(self, "TerminationEvents")
-        )
         # Construct id "SpotNodes" keeps the node role's and launch template's logical ids of the single-group era.
         self.node_template = NodeLaunchTemplate(
             self,
@@ -156,6 +155,40 @@ class ClusterStack(Stack):
             service_cidr=str(config.service_cidr),
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
+        )
+        #: On-demand, tainted: where NTH, the Cluster Autoscaler and CoreDNS run, away from spot interruptions.
+        self.system_nodes = SystemNodes(
+            self,
+            "SystemNodes",
+            cluster=self.cluster,
+            cluster_name=config.cluster_name,
+            kubernetes_version=config.kubernetes_version,
+            arch=architecture(config.system_nodes.instance_types[0]),
+            ami_release_version=config.nodes.ami_release_version,
+            service_cidr=str(config.service_cidr),
+            max_pods_expression=max_pods_expression(config.max_pods_mode),
+            cni_fingerprint=self._cni_fingerprint(config),
+            node_role=self.node_template.role,
+            node_subnets=self.node_subnets,
+            instance_types=config.system_nodes.instance_types,
+            group_sizes=config.system_group_sizes,
+            max_pods=config.system_node_max_pods,
+        )
+        #: Drains nodes before they go; call ``termination_handler.manage(group)`` for every node group.
+        self.termination_handler = NodeTerminationHandler(
+            self,
+            "NodeTerminationHandler",
+            cluster=self.cluster,
+            cluster_name=config.cluster_name,
+            events=TerminationEvents(self, "TerminationEvents"),
+            system_nodes=self.system_nodes,
+        )
+        TerminationQueueAlarm(
+            self,
+            "TerminationQueueAlarm",
+            queue=self.termination_handler.events.queue,
+            cluster_name=config.cluster_name,
+            topic_arn=config.ip_alarms.topic_arn,
         )
         node_access = NodeAccess(
             self,
@@ -182,7 +215,7 @@ class ClusterStack(Stack):
             )
             for zone, sizes in config.node_group_sizes.items()
         ]
-        for group in self.node_groups:
+        for group in [*self.system_nodes.groups, *self.node_groups]:
             # The point of podnet: no node joins before custom networking is complete, so none needs recycling;
             # and aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
             group.auto_scaling_group.node.add_dependency(
@@ -199,7 +232,9 @@ class ClusterStack(Stack):
                 kubernetes_version=config.kubernetes_version,
                 region=config.region,
                 node_groups=self.node_groups,
+                system_nodes=self.system_nodes,
             )
+        CoreDns(self, "CoreDns", cluster=self.cluster, system_nodes=self.system_nodes)
         if config.ip_alarms.enabled:
             PodIpAlarms(
                 self,

@@ -14,10 +14,18 @@ def subnet_zone(app: Synthesized, subnet: dict[str, Any]) -> str:
     return zone
 
 
-def node_groups(app: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Zone -> (logical id, Auto Scaling group) for every group; each group must have exactly one subnet."""
+#: Logical id prefixes: the spot groups' (and their launch template's) and the system groups'.
+SPOT = "SpotNodes"
+SYSTEM = "SystemNodes"
+
+
+def node_groups(app: Synthesized, prefix: str = SPOT) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Zone -> (logical id, Auto Scaling group) for every spot group (or, with ``SYSTEM``, system group); each
+    group must have exactly one subnet."""
     groups: dict[str, tuple[str, dict[str, Any]]] = {}
     for lid, group in app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup").items():
+        if not lid.startswith(prefix):
+            continue
         (subnet,) = group["Properties"]["VPCZoneIdentifier"]
         zone = subnet_zone(app, subnet)
         assert zone not in groups, f"two groups in {zone}"
@@ -28,3 +36,11 @@ def node_groups(app: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
 def tags(group: dict[str, Any]) -> dict[str, tuple[str, bool]]:
     """Key -> (value, PropagateAtLaunch) of a group's tags."""
     return {tag["Key"]: (tag["Value"], tag["PropagateAtLaunch"]) for tag in group["Properties"]["Tags"]}
+
+
+def launch_template(app: Synthesized, prefix: str = SPOT) -> tuple[str, dict[str, Any]]:
+    """(logical id, launch template) of the spot nodes (or, with ``SYSTEM``, of the system nodes)."""
+    ((lid, template),) = [
+        (lid, t) for lid, t in app.resources("cluster", "AWS::EC2::LaunchTemplate").items() if lid.startswith(prefix)
+    ]
+    return lid, template

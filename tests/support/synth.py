@@ -68,9 +68,14 @@ class Synthesized:
         ]
         return {**chart, "Values": render_json(chart["Values"])}
 
-    def node_config(self) -> dict[str, Any]:
-        """The NodeConfig nodeadm reads: the application/node.eks.aws part of the launch template's MIME user data."""
-        (template,) = self.resources("cluster", "AWS::EC2::LaunchTemplate").values()
+    def node_config(self, template_prefix: str = "SpotNodes") -> dict[str, Any]:
+        """The NodeConfig nodeadm reads: the application/node.eks.aws part of the MIME user data of the launch
+        template whose logical id starts with ``template_prefix`` (the spot nodes' by default, or ``SystemNodes``)."""
+        (template,) = [
+            t
+            for lid, t in self.resources("cluster", "AWS::EC2::LaunchTemplate").items()
+            if lid.startswith(template_prefix)
+        ]
         message = email.message_from_string(render(template["Properties"]["LaunchTemplateData"]["UserData"]))
         assert message.is_multipart()
         (part,) = [p for p in message.walk() if p.get_content_type() == "application/node.eks.aws"]
