@@ -37,6 +37,11 @@ def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> N
     assert [f"Availability Zone {zone}" for zone in zones] == [line for line in written if line.startswith("Availab")]
     assert written.count("NAT gateway x1") == 3
     assert sum(line.startswith("spot Auto Scaling group (min ") for line in written) == 3
+    system_groups = [
+        lid for lid in default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup") if "System" in lid
+    ]
+    assert system_groups  # the on-demand system nodes (podnet/constructs/system_nodes.py)
+    assert sum(line.startswith("on-demand Auto Scaling group (min ") for line in written) == len(system_groups)
     assert [f"ENIConfig {zone}" for zone in zones] == [line for line in written if line.startswith("ENIConfig us")]
     for name in (
         "Helm release aws-node-termination-handler",

@@ -78,9 +78,8 @@ def architecture_svg(templates: dict[str, dict[str, Any]]) -> str:
         sizes = f"min {props['MinSize']}, max {props['MaxSize']}"
         if "DesiredCapacity" in props:
             sizes += f", desired {props['DesiredCapacity']}"
-        spot = "spot " if "MixedInstancesPolicy" in props else ""
         zone = zones.setdefault(zone_name or "zone not in the templates", Zone())
-        zone.groups.append(f"{spot}Auto Scaling group ({sizes})")
+        zone.groups.append(f"{_purchase(props)}Auto Scaling group ({sizes})")
         subnet = props["VPCZoneIdentifier"][0]
         if isinstance(subnet, str):  # an existing VPC's node subnet, by its literal id
             zone.node.append(f"existing node subnet {subnet}")
@@ -242,6 +241,18 @@ def _panels(of_type: Any, manifests: list[dict[str, Any]]) -> list[tuple[str, li
         ("Encryption, logs and teardown", encryption),
     ]
     return [(caption, lines) for caption, lines in panels if lines]
+
+
+def _purchase(props: Resource) -> str:
+    """How a group buys its instances, from its instances distribution: "spot ", "on-demand " or both."""
+    distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution")
+    if distribution is None:
+        return ""
+    base = int(distribution.get("OnDemandBaseCapacity", 0))
+    above = int(distribution.get("OnDemandPercentageAboveBaseCapacity", 100))
+    if above == 100 or base >= int(props["MaxSize"]):
+        return "on-demand "
+    return "spot " if base == 0 and above == 0 else "spot and on-demand "
 
 
 def _count(items: list[Any], singular: str, plural: str = "") -> list[str]:
