@@ -210,7 +210,7 @@ def _panels(of_type: Any, manifests: list[dict[str, Any]]) -> list[tuple[str, li
     ]
     identity += _count(of_type("AWS::EKS::AccessEntry"), "access entry", "access entries")
     identity += _count(of_type("AWS::IAM::Role"), "IAM role")
-    nodes = _count(of_type("AWS::EC2::LaunchTemplate"), "launch template (all node groups)")
+    nodes = _count(of_type("AWS::EC2::LaunchTemplate"), "launch template")
     nodes += _count(of_type("AWS::AutoScaling::LifecycleHook"), "lifecycle hook")
     nodes += _count(of_type("AWS::SQS::Queue"), "SQS queue (termination events)")
     for lid, props in of_type("AWS::Events::Rule"):
