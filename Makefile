@@ -17,7 +17,7 @@ CDK_CONFIG := $(if $(CONFIG),--context podnet:configFile=$(abspath $(CONFIG)))
 
 .PHONY: setup synth test lint docs plan preflight bootstrap diff deploy destroy bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed $(VENV)/checkov/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml tools.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "podnet needs Python 3.11+"'
@@ -26,6 +26,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml tools.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m compileall -q podnet
+	touch $@
+
+# checkov pins an older boto3 than podnet needs: it gets a virtualenv of its own (tests/test_checkov.py runs it).
+$(VENV)/checkov/.installed: checkov.lock $(VENV)/.installed
+	$(BIN)/uv venv --quiet --clear --python $(BIN)/python $(VENV)/checkov
+	$(BIN)/uv pip install --quiet --python $(VENV)/checkov/bin/python --require-hashes -r checkov.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed

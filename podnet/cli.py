@@ -19,7 +19,7 @@ from podnet.preflight import command as preflight
 
 if TYPE_CHECKING:
     from podnet.config.model import PodnetConfig
-    from podnet.plan import Plan
+    from podnet.plan import Plan, ZonePlan
 
 DEFAULT_CAP = 110
 DEFAULT_MIN_FREE_PERCENT = 20
@@ -210,29 +210,32 @@ def _usage(args: argparse.Namespace) -> int:
     return 1 if usage.below(args.min_free_percent) else 0
 
 
+def _pod_subnets(zone: "ZonePlan") -> str:
+    """A zone's pod subnets, first one first ("-" without one)."""
+    return " + ".join(str(cidr) for cidr in zone.pod_subnets) or "-"
+
+
 def _table(plan: "Plan") -> str:
     rows: list[tuple[str, ...]]
     pod_cidrs = f"podCidr {plan.pod_cidr}" + "".join(f" + {block}" for block in plan.additional_pod_cidrs)
     if plan.vpc_id is None:
         rows = [("zone", "public subnet", "node subnet", "pod subnet", "pod IPs")]
         rows += [
-            (zone.name, str(zone.public_subnet), str(zone.node_subnet), str(zone.pod_subnet or "-"), str(zone.pod_ips))
+            (zone.name, str(zone.public_subnet), str(zone.node_subnet), _pod_subnets(zone), str(zone.pod_ips))
             for zone in plan.zones
         ]
         rows.append(("total", "", "", "", str(plan.pod_ips)))
         header = f"cluster {plan.cluster_name}: vpcCidr {plan.vpc_cidr}, {pod_cidrs}, serviceCidr {plan.service_cidr}"
     else:
         rows = [("zone", "node subnet (existing)", "pod subnet", "pod IPs")]
-        rows += [
-            (zone.name, str(zone.node_subnet_id), str(zone.pod_subnet or "-"), str(zone.pod_ips)) for zone in plan.zones
-        ]
+        rows += [(zone.name, str(zone.node_subnet_id), _pod_subnets(zone), str(zone.pod_ips)) for zone in plan.zones]
         rows.append(("total", "", "", str(plan.pod_ips)))
         blocks = ", ".join(f"{block.cidr} ({'new' if block.new else 'existing'})" for block in plan.vpc_blocks)
         header = (
             f"cluster {plan.cluster_name}: existing VPC {plan.vpc_id}, {pod_cidrs},"
             f" serviceCidr {plan.service_cidr}\nVPC blocks: {blocks}"
         )
-    groups = [("node group", "min", "desired", "max", "on-demand", "pods/node", "pod capacity")]
+    groups = [("node group", "min", "desired", "max", "on-demand", "pods/node", "warm IPs/node", "pod capacity")]
     groups += [
         (
             group.zone,
@@ -241,6 +244,7 @@ def _table(plan: "Plan") -> str:
             str(group.max_size),
             str(group.on_demand_base_capacity),
             str(group.max_pods),
+            str(group.warm_pool_ips),
             str(group.pod_capacity),
         )
         for group in plan.node_groups
@@ -253,6 +257,7 @@ def _table(plan: "Plan") -> str:
             str(sum(group.max_size for group in plan.node_groups)),
             str(sum(group.on_demand_base_capacity for group in plan.node_groups)),
             "",
+            "",
             str(plan.pod_capacity),
         )
     )
@@ -263,11 +268,22 @@ def _table(plan: "Plan") -> str:
     )
     capacity = (
         f"pod capacity at maxSize {plan.max_size}: {plan.pod_capacity}"
-        f" (per group, the min of its zone's pod IPs and its max nodes x pods per node)"
+        f" (per group, the min of its max nodes x pods per node and its zone's pod IPs less each node's warm IPs)"
     )
     types = [("instance type", "max pods"), *((t.name, str(t.max_pods)) for t in plan.instance_types)]
     lines = [header, "", *_columns(rows), "", *_columns(types), ""]
-    lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity]
+    mode = f"pod networking: {plan.pod_networking}" + (", prefix delegation" if plan.prefix_delegation else "")
+    subnets = "" if plan.node_subnet_ips is None else f", node subnets {plan.node_subnet_ips:,} usable"
+    routable = (
+        f"routable IPs: primary block {plan.vpc_cidr} ({plan.vpc_cidr.num_addresses:,} addresses){subnets};"
+        f" nodes at maxSize use {plan.routable_ips_used} (one each), pods use the {plan.pod_ips:,} pod IPs"
+    )
+    lines += [f"nodes: one spot group per zone; {scaling}", *_columns(groups), "", capacity, mode, routable]
+    lines += [
+        f"node roll (a new AMI release, now {plan.ami_release}, or CNI settings): every group in turn, the system nodes"
+        f" first, at most {plan.roll_budget} node(s) at once, each replacement counted once its node is Ready",
+        f"roll estimate at maxSize, system nodes included: {plan.roll.summary()}",
+    ]
     lines += [f"warning: {warning}" for warning in plan.warnings]
     if plan.changes is not None:
         lines += [f"change: {change}" for change in plan.changes] or ["change: none to the pod network"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
+from aws_cdk import Acknowledgment, CfnElement, CfnResource, Stack, Validations
 from aws_cdk.region_info import RegionInfo
 from constructs import IConstruct
 
@@ -99,3 +99,21 @@ def codebuild_log_findings(project: codebuild.CfnProject) -> list[str]:
         f"Resource::arn:{where.format(service='codebuild')}:report-group/{name}-*",
         f"Resource::arn:{where.format(service='logs')}:log-group:/aws/codebuild/{name}:*",
     )
+
+
+def skip_checkov(scope: IConstruct, resource_type: str, reason: str, *checks: str) -> None:
+    """Accept checkov's ``checks`` (``CKV_AWS_116``) on every ``resource_type`` resource in ``scope``, with a reason.
+
+    checkov reads ``Metadata.checkov.skip`` of a CloudFormation resource; tests/test_checkov.py runs it over the
+    synthesized templates and lists every skip for review.
+    """
+    found = [
+        child
+        for child in scope.node.find_all()
+        if isinstance(child, CfnResource) and child.cfn_resource_type == resource_type
+    ]
+    assert found, f"no {resource_type} in {scope.node.path}"
+    for resource in found:
+        metadata = resource.get_metadata("checkov") or {"skip": []}
+        metadata["skip"] = [*metadata["skip"], *({"id": check, "comment": reason} for check in checks)]
+        resource.add_metadata("checkov", metadata)

@@ -16,6 +16,9 @@ from podnet.config.validation import validate
 from podnet.ipplan.carving import carve_node_subnets, usable_ips
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.max_pods import max_pods
+from podnet.ipplan.node_rolls import RollEstimate
+from podnet.ipplan.prefixes import pod_ips
+from podnet.ipplan.warm_pool import zone_pod_capacity
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,10 @@ class ZonePlan:
     node_subnet_id: str | None
     #: None: the AZ has no pod subnet, so no ENIConfig and no nodes (it still hosts subnets for EKS and NAT).
     pod_subnet: IPv4Network | None
-    #: Addresses pods can get in the pod subnet (0 without one).
+    #: Addresses pods can get in the zone's pod subnets (0 without one).
     pod_ips: int
+    #: Every pod subnet of the zone: the first, then (subnet discovery) one per additionalPodCidrs block.
+    pod_subnets: tuple[IPv4Network, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,10 @@ class NodeGroupPlan:
     on_demand_base_capacity: int
     #: Pods every node of the group can run (the Cluster Autoscaler's scale-from-zero tag).
     max_pods: int
-    #: Pods the group can run at max_size: limited by its nodes or by its zone's pod IPs.
+    #: IPs the VPC CNI's warm pool may hold on each node beyond its pods (worst case, podnet.ipplan.warm_pool).
+    warm_pool_ips: int
+    #: Pods the group can surely run at max_size: limited by its nodes, or by its zone's pod IPs less the warm pool
+    #: of each of its nodes.
     pod_capacity: int
 
 
@@ -74,6 +82,9 @@ class Plan:
     """Everything ``podnet plan`` shows."""
 
     cluster_name: str
+    #: custom-networking or subnet-discovery.
+    pod_networking: str
+    prefix_delegation: bool
     #: The existing VPC; None when podnet builds the VPC.
     vpc_id: str | None
     #: The VPC's blocks after deployment, primary first, then podCidr and additionalPodCidrs.
@@ -88,9 +99,25 @@ class Plan:
     max_size: int
     autoscaler: bool
     node_groups: tuple[NodeGroupPlan, ...]
+    #: The AL2023 AMI release the nodes run (pinned, or nodes.amiReleaseVersion).
+    ami_release: str
+    #: Nodes a roll replaces at once, over all groups (nodes.maxUnavailablePercent of maxSize, at least 1).
+    roll_budget: int
+    #: A full roll at maxSize, as the templates' update policies run it (podnet.ipplan.node_rolls).
+    roll: RollEstimate
+    #: Routable (node-subnet) IPs the nodes take at their groups' max, system nodes included: one each, since
+    #: pods take pod-subnet IPs in both pod networking modes.
+    routable_ips_used: int
     warnings: tuple[str, ...]
     #: Against a deployed pod network: one line per change, each deploying in one step. None: not compared.
     changes: tuple[str, ...] | None = None
+
+    @property
+    def node_subnet_ips(self) -> int | None:
+        """Usable routable addresses of podnet's node subnets (None in an existing VPC: podnet knows only ids)."""
+        if self.vpc_id is not None:
+            return None
+        return sum(usable_ips(zone.node_subnet) for zone in self.zones if zone.node_subnet is not None)
 
     @property
     def pod_ips(self) -> int:
@@ -115,6 +142,7 @@ class Plan:
         """The plan as JSON-ready data."""
         return {
             "clusterName": self.cluster_name,
+            "podNetworking": self.pod_networking,
             "vpcId": self.vpc_id,
             "vpcBlocks": [{"cidr": str(block.cidr), "new": block.new} for block in self.vpc_blocks],
             "vpcCidr": str(self.vpc_cidr),
@@ -129,6 +157,10 @@ class Plan:
                     "nodeSubnetId": zone.node_subnet_id,
                     "podSubnet": None if zone.pod_subnet is None else str(zone.pod_subnet),
                     "podIps": zone.pod_ips,
+                    "podSubnets": [
+                        {"cidr": str(cidr), "podIps": pod_ips(cidr, prefix_delegation=self.prefix_delegation)}
+                        for cidr in zone.pod_subnets
+                    ],
                 }
                 for zone in self.zones
             ],
@@ -143,11 +175,26 @@ class Plan:
                     "maxSize": group.max_size,
                     "onDemandBaseCapacity": group.on_demand_base_capacity,
                     "maxPods": group.max_pods,
+                    "warmPoolIps": group.warm_pool_ips,
                     "podCapacity": group.pod_capacity,
                 }
                 for group in self.node_groups
             ],
+            "amiRelease": self.ami_release,
+            "nodeRoll": {
+                "budget": self.roll_budget,
+                "nodes": self.roll.nodes,
+                "batches": self.roll.batches,
+                "nodesOutAtOnce": self.roll.nodes_out_at_once,
+                "typicalSeconds": self.roll.typical_seconds,
+                "longestSeconds": self.roll.longest_seconds,
+            },
             "podIps": self.pod_ips,
+            "routableIps": {
+                "primaryBlock": self.vpc_cidr.num_addresses,
+                "nodeSubnets": self.node_subnet_ips,
+                "usedAtMaxSize": self.routable_ips_used,
+            },
             "podCapacity": self.pod_capacity,
             "warnings": list(self.warnings),
             "changes": None if self.changes is None else list(self.changes),
@@ -177,7 +224,7 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
         if existing is None
         else tuple(VpcBlockPlan(block, new=False) for block in existing.cidr_blocks)
     ) + tuple(VpcBlockPlan(block, new=True) for block in config.pod_cidrs)
-    pod_subnets = config.pod_subnet_cidrs
+    pod_subnet_ips = config.pod_subnet_ips
     mode = config.max_pods_mode
     instance_types = tuple(
         InstanceTypePlan(name=name, max_pods=max_pods(_known(name), mode)) for name in config.nodes.instance_types
@@ -190,12 +237,20 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
             max_size=sizes.max_size,
             on_demand_base_capacity=sizes.on_demand_base_capacity,
             max_pods=config.node_max_pods,
-            pod_capacity=min(usable_ips(pod_subnets[zone]), sizes.max_size * config.node_max_pods),
+            warm_pool_ips=config.warm_pool_ips,
+            pod_capacity=zone_pod_capacity(
+                pod_ips=pod_subnet_ips[zone],
+                nodes=sizes.max_size,
+                max_pods=config.node_max_pods,
+                warm_ips=config.warm_pool_ips,
+            ),
         )
         for zone, sizes in config.node_group_sizes.items()
     )
     return Plan(
         cluster_name=config.cluster_name,
+        pod_networking=config.pod_networking,
+        prefix_delegation=config.prefix_delegation,
         vpc_id=None if existing is None else existing.vpc_id,
         vpc_blocks=vpc_blocks,
         vpc_cidr=vpc_blocks[0].cidr,
@@ -207,6 +262,11 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
         max_size=config.nodes.max_size,
         autoscaler=config.nodes.autoscaler,
         node_groups=node_groups,
+        ami_release=config.node_ami_release,
+        roll_budget=config.node_roll.batch_size,
+        roll=config.node_roll_estimate,
+        routable_ips_used=sum(sizes.max_size for sizes in config.node_group_sizes.values())
+        + sum(sizes.max_size for sizes in config.system_group_sizes.values()),
         warnings=tuple(warnings),
         changes=changes,
     )
@@ -214,6 +274,7 @@ def make_plan(config: PodnetConfig, deployed: DeployedPodNetwork | None = None) 
 
 def _zones(config: PodnetConfig) -> tuple[ZonePlan, ...]:
     pod_subnets = config.pod_subnet_cidrs
+    pod_ips = config.pod_subnet_ips
     existing = config.existing_vpc
     carved = carve_node_subnets(config.vpc_cidr, config.availability_zones) if existing is None else {}
     return tuple(
@@ -223,7 +284,8 @@ def _zones(config: PodnetConfig) -> tuple[ZonePlan, ...]:
             node_subnet=carved[zone].private if zone in carved else None,
             node_subnet_id=None if existing is None else existing.node_subnets[zone].subnet_id,
             pod_subnet=pod_subnets.get(zone),
-            pod_ips=usable_ips(pod_subnets[zone]) if zone in pod_subnets else 0,
+            pod_ips=pod_ips.get(zone, 0),
+            pod_subnets=config.zone_pod_subnet_cidrs.get(zone, ()),
         )
         for zone in config.availability_zones
     )

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Prove on a live cluster that pods take their IPs from the pod subnets (VPC CNI custom networking).
+"""Prove on a live cluster that pods take their IPs from the pod subnets (VPC CNI custom networking or subnet
+discovery).
 
-Checks: aws-node has custom networking on and keyed by zone; every zone with nodes has an ENIConfig that points
-to that zone's pod subnet; a short-lived pod per zone gets an IP inside the zone's pod subnet and a pod CIDR block.
+Checks: aws-node has custom networking on and keyed by zone (with subnet discovery: custom networking off, subnet
+discovery on); every zone with nodes has an ENIConfig that points to that zone's pod subnet (custom networking
+only); a short-lived pod per zone gets an IP inside one of the zone's pod subnets and a pod CIDR block.
 Exit 0 when all pass, 1 when a check fails, 2 when the check cannot run (no kubectl, bad expectations).
 
 The expected pod subnets come from the cluster stack's ``CustomNetworking`` output: ``--from-stack STACK``
@@ -26,6 +28,7 @@ from typing import Any
 
 CUSTOM_NETWORK_VAR = "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"
 LABEL_DEF_VAR = "ENI_CONFIG_LABEL_DEF"
+SUBNET_DISCOVERY_VAR = "ENABLE_SUBNET_DISCOVERY"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 OUTPUT_KEY = "CustomNetworking"
 DEFAULT_NAMESPACE = "podnet-verify"
@@ -50,6 +53,15 @@ class Expected:
     #: podCidr and any additionalPodCidrs.
     pod_cidrs: tuple[IPv4Network, ...]
     subnets: dict[str, PodSubnet]
+    #: custom-networking (ENIConfigs) or subnet-discovery (tagged subnets, no ENIConfigs).
+    pod_networking: str = "custom-networking"
+    #: Zone -> its further pod subnets (subnet discovery), where a pod may get its IP too.
+    discovered: dict[str, tuple[IPv4Network, ...]] | None = None
+
+    def zone_subnets(self, zone: str) -> tuple[IPv4Network, ...]:
+        """Every pod subnet of ``zone``: the first, then the discovered ones."""
+        first = (self.subnets[zone].cidr,) if zone in self.subnets else ()
+        return first + (self.discovered or {}).get(zone, ())
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,12 @@ def parse_expected(document: JsonObject) -> Expected:
             for zone, entry in document["podSubnets"].items()
         }
         pod_cidrs = tuple(IPv4Network(block) for block in document["podCidrs"])
-        return Expected(pod_cidrs=pod_cidrs, subnets=subnets)
+        discovered = {
+            zone: tuple(IPv4Network(cidr) for cidr in cidrs)
+            for zone, cidrs in document.get("discoveredPodSubnets", {}).items()
+        }
+        mode = str(document.get("podNetworking", "custom-networking"))
+        return Expected(pod_cidrs=pod_cidrs, subnets=subnets, pod_networking=mode, discovered=discovered)
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise VerifyError(
             f"expected pod subnets are malformed ({error!r}); pass the {OUTPUT_KEY} stack output"
@@ -96,10 +113,14 @@ def _container_env(daemonset: JsonObject, container: str) -> dict[str, str]:
     return {}
 
 
-def check_aws_node(daemonset: JsonObject) -> list[Check]:
-    """aws-node must create pod ENIs from ENIConfigs selected by the node's zone label."""
+def check_aws_node(daemonset: JsonObject, pod_networking: str = "custom-networking") -> list[Check]:
+    """aws-node must create pod ENIs from ENIConfigs selected by the node's zone label (custom networking), or with
+    custom networking off and subnet discovery on (subnet-discovery)."""
     env = _container_env(daemonset, "aws-node")
-    wanted = {CUSTOM_NETWORK_VAR: "true", LABEL_DEF_VAR: ZONE_LABEL}
+    if pod_networking == "subnet-discovery":
+        wanted = {CUSTOM_NETWORK_VAR: "false", SUBNET_DISCOVERY_VAR: "true"}
+    else:
+        wanted = {CUSTOM_NETWORK_VAR: "true", LABEL_DEF_VAR: ZONE_LABEL}
     checks = []
     for name, value in wanted.items():
         found = env.get(name)
@@ -154,6 +175,8 @@ def probe_pod(zone: str, run_id: str, namespace: str) -> JsonObject:
             "restartPolicy": "Never",
             "terminationGracePeriodSeconds": 0,
             "automountServiceAccountToken": False,
+            # Pod Security "restricted" (the pipeline's podnet-verify namespace enforces it).
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [
                 {
                     "name": "probe",
@@ -191,13 +214,13 @@ def check_pod_ips(pods: JsonObject, zones: Sequence[str], expected: Expected) ->
             checks.append(Check(name, False, f"no IP ({reason}); pods in this zone cannot get an address"))
             continue
         address = ip_address(status["podIP"])
-        subnet = expected.subnets[zone].cidr if zone in expected.subnets else None
+        subnets = expected.zone_subnets(zone)
         ok = (
             isinstance(address, IPv4Address)
-            and subnet is not None
-            and address in subnet
+            and any(address in subnet for subnet in subnets)
             and any(address in block for block in expected.pod_cidrs)
         )
+        subnet = " or ".join(str(subnet) for subnet in subnets) or None
         want = f"in {subnet} (pod CIDR {', '.join(str(block) for block in expected.pod_cidrs)})"
         checks.append(Check(name, ok, f"{address} on {status.get('hostIP', '?')}" + ("" if ok else f", want {want}")))
     return checks
@@ -225,10 +248,12 @@ class Kubectl:
 
 def run_checks(kubectl: Kubectl, expected: Expected, namespace: str) -> list[Check]:
     """All checks against the cluster; test pods (and a namespace this run created) are always removed."""
-    checks = check_aws_node(kubectl.get("daemonset", "aws-node", "--namespace", "kube-system"))
+    daemonset = kubectl.get("daemonset", "aws-node", "--namespace", "kube-system")
+    checks = check_aws_node(daemonset, expected.pod_networking)
     zones = node_zones(kubectl.get("nodes"))
     checks += check_nodes(zones, expected)
-    checks += check_eni_configs(kubectl.get("eniconfigs.crd.k8s.amazonaws.com"), zones, expected)
+    if expected.pod_networking != "subnet-discovery":  # subnet discovery has no ENIConfigs
+        checks += check_eni_configs(kubectl.get("eniconfigs.crd.k8s.amazonaws.com"), zones, expected)
     run_id = uuid.uuid4().hex[:8]
     created_namespace = False
     try:

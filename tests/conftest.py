@@ -24,6 +24,12 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 PIPELINE_CONFIG_FILE = "examples/pipeline.json"
+#: The subnet-discovery configuration of the ``subnet_discovery_app`` fixture.
+SUBNET_DISCOVERY = {
+    "podNetworking": "subnet-discovery",
+    "additionalPodCidrs": ["100.65.0.0/16"],
+    "cni": {"warmIpTarget": 2, "minimumIpTarget": 12},
+}
 #: An AL2023 AMI release tag in the published form (see docs/node-lifecycle.md, "Node AMI").
 PINNED_AMI_RELEASE = "v20260827"
 
@@ -61,6 +67,14 @@ def prefix_delegation_app() -> "Synthesized":
 
 
 @pytest.fixture(scope="session")
+def subnet_discovery_app() -> "Synthesized":
+    """podNetworking subnet-discovery with one additional pod block (a second pod subnet per zone) and a warm pool."""
+    from tests.support.synth import config_for, synthesize
+
+    return synthesize(config_for(SUBNET_DISCOVERY))
+
+
+@pytest.fixture(scope="session")
 def pipeline_app() -> "SynthesizedPipeline":
     """examples/pipeline.json: the pipeline stack and its dev and prod stages."""
     from tests.support.synth import synthesize_pipeline
@@ -74,6 +88,14 @@ def no_autoscaler_app() -> "Synthesized":
     from tests.support.synth import config_for, synthesize
 
     return synthesize(config_for({"nodes": {"autoscaler": False}}))
+
+
+@pytest.fixture(scope="session")
+def large_app() -> "Synthesized":
+    """maxSize 300 (100 nodes per zone): a roll in batches of the 10 % budget."""
+    from tests.support.synth import config_for, synthesize
+
+    return synthesize(config_for({"nodes": {"minSize": 3, "maxSize": 300}}))
 
 
 @pytest.hookimpl(optionalhook=True)

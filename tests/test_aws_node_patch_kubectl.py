@@ -11,16 +11,27 @@ from typing import Any
 
 import pytest
 
-from podnet.constructs.aws_node_custom_networking import UPSTREAM_ENV
+from podnet.config.aws_node_env import UPSTREAM_ENV
 from tests.support.aws_node import upstream_env
 from tests.support.cfn_tokens import render_json
 from tests.support.k8s_schema import kubernetes_errors
 from tests.support.kubectl import aws_node_daemonset, env_of, strategic_patch
 from tests.support.synth import Synthesized
 
-CUSTOM_NETWORKING = {
-    "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
+#: What every podnet cluster named podnet sets, whatever the mode: the label ENIConfigs are picked by, subnet
+#: discovery as upstream has it (on) and scoped to this cluster, no WARM_IP_TARGET or MINIMUM_IP_TARGET (0).
+EVERY_MODE = {
     "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
+    "ENABLE_SUBNET_DISCOVERY": "true",
+    "CLUSTER_NAME": "podnet",
+    "WARM_IP_TARGET": "0",
+    "MINIMUM_IP_TARGET": "0",
+}
+CUSTOM_NETWORKING = EVERY_MODE | {"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true"}
+SUBNET_DISCOVERY = EVERY_MODE | {
+    "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "false",
+    "WARM_IP_TARGET": "2",
+    "MINIMUM_IP_TARGET": "12",
 }
 PREFIX_DELEGATION = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
 NO_PREFIX_DELEGATION = {"ENABLE_PREFIX_DELEGATION": "false"}
@@ -42,6 +53,7 @@ class PatchRun:
     params=[
         pytest.param(("default_app", CUSTOM_NETWORKING | NO_PREFIX_DELEGATION), id="default"),
         pytest.param(("prefix_delegation_app", CUSTOM_NETWORKING | PREFIX_DELEGATION), id="prefix_delegation"),
+        pytest.param(("subnet_discovery_app", SUBNET_DISCOVERY | NO_PREFIX_DELEGATION), id="subnet_discovery"),
     ],
 )
 def run(request: pytest.FixtureRequest) -> PatchRun:
@@ -101,6 +113,7 @@ def test_restore_patch_source_matches_the_upstream_manifest() -> None:
     [
         pytest.param(("prefix_delegation_app", "default_app", "prefix_delegation_app"), id="on-off-on"),
         pytest.param(("default_app", "prefix_delegation_app", "default_app"), id="off-on-off"),
+        pytest.param(("default_app", "subnet_discovery_app", "prefix_delegation_app"), id="modes-and-warm-pool"),
     ],
 )
 def test_switching_prefix_delegation_reaches_aws_node(
@@ -114,7 +127,8 @@ def test_switching_prefix_delegation_reaches_aws_node(
     for app_fixture in sequence:
         app: Synthesized = request.getfixturevalue(app_fixture)
         daemonset = strategic_patch(daemonset, render_json(app.aws_node_patch()["ApplyPatchJson"]))
-        expected = CUSTOM_NETWORKING | (PREFIX_DELEGATION if app.config.prefix_delegation else NO_PREFIX_DELEGATION)
+        mode = SUBNET_DISCOVERY if app.config.pod_networking == "subnet-discovery" else CUSTOM_NETWORKING
+        expected = mode | (PREFIX_DELEGATION if app.config.prefix_delegation else NO_PREFIX_DELEGATION)
         assert env_of(daemonset) == env_of(original) | expected, f"after deploying {app_fixture}"
     restored = strategic_patch(daemonset, render_json(app.aws_node_patch()["RestorePatchJson"]))
     assert restored == original

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from podnet.config.loading import parse_config
 from podnet.ipplan.carving import carve_node_subnets, carve_pod_subnets, equal_blocks, usable_ips
+from podnet.ipplan.prefixes import aligned_prefixes, pod_ips, prefix_reservation
 from tests.strategies import Draw, bits_for, block_in, valid_configs
 
 
@@ -103,3 +104,49 @@ def test_pod_subnets_of_valid_configs_stay_inside_pod_cidr(raw: dict[str, Any]) 
     assert_disjoint_inside(
         [subnet for zone in nodes.values() for subnet in (zone.public, zone.private)], config.vpc_cidr
     )
+
+
+# Prefix delegation: whole aligned /28s that avoid AWS's reserved addresses.
+
+
+@pytest.mark.parametrize(
+    ("cidr", "prefixes"), [("100.64.0.0/24", 14), ("100.64.0.0/18", 1022), ("100.64.0.0/27", 0), ("100.64.0.0/28", 0)]
+)
+def test_aligned_prefixes_leave_out_the_first_and_last_28(cidr: str, prefixes: int) -> None:
+    subnet = IPv4Network(cidr)
+    assert aligned_prefixes(subnet) == prefixes
+    # The same count by brute force: /28s none of whose addresses AWS reserves.
+    reserved = {*list(subnet)[:4], subnet.broadcast_address}
+    assert sum(1 for block in subnet.subnets(new_prefix=28) if not reserved & set(block)) == prefixes
+
+
+def test_pod_ips_with_prefix_delegation() -> None:
+    assert pod_ips(IPv4Network("100.64.0.0/24"), prefix_delegation=True) == 224
+    assert pod_ips(IPv4Network("100.64.0.0/18"), prefix_delegation=True) == 16_352
+    assert pod_ips(IPv4Network("100.64.0.0/24"), prefix_delegation=False) == 251
+
+
+def test_the_reservation_holds_every_aligned_prefix_and_nothing_else() -> None:
+    assert prefix_reservation(IPv4Network("100.64.0.0/24")) == [
+        IPv4Network("100.64.0.16/28"),
+        IPv4Network("100.64.0.32/27"),
+        IPv4Network("100.64.0.64/26"),
+        IPv4Network("100.64.0.128/26"),
+        IPv4Network("100.64.0.192/27"),
+        IPv4Network("100.64.0.224/28"),
+    ]
+    assert prefix_reservation(IPv4Network("100.64.0.0/27")) == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(prefixlen=st.integers(min_value=16, max_value=28), offset=st.integers(min_value=0, max_value=2**16 - 1))
+def test_reserved_prefixes_are_the_pod_ips_and_stay_inside_the_subnet(prefixlen: int, offset: int) -> None:
+    subnet = IPv4Network((int(IPv4Network("100.64.0.0/16").network_address) + offset, 32)).supernet(
+        new_prefix=prefixlen
+    )
+    reserved = prefix_reservation(subnet)
+    assert sum(block.num_addresses for block in reserved) == pod_ips(subnet, prefix_delegation=True)
+    assert all(block.subnet_of(subnet) and block.prefixlen <= 28 for block in reserved)
+    assert not any(IPv4Network(f"{subnet.network_address}/28").overlaps(block) for block in reserved)
+    assert not any(block.broadcast_address == subnet.broadcast_address for block in reserved)
+    assert not any(a.overlaps(b) for a, b in combinations(reserved, 2))

@@ -55,7 +55,9 @@ def _nag_report(app: Synthesized) -> dict[str, Any]:
     return dict(report)
 
 
-@pytest.mark.parametrize("app_name", ["default_app", "origin_app", "prefix_delegation_app", "existing_vpc_app"])
+@pytest.mark.parametrize(
+    "app_name", ["default_app", "origin_app", "prefix_delegation_app", "existing_vpc_app", "subnet_discovery_app"]
+)
 def test_no_unacknowledged_findings(app_name: str, request: pytest.FixtureRequest) -> None:
     report = _nag_report(request.getfixturevalue(app_name))
     assert report["violations"] == []

@@ -16,7 +16,7 @@ import yaml
 from tests.support.cfn_lint import CFNLINTRC, LintMatch, lint_template, reported_with
 from tests.support.synth import Synthesized, SynthesizedPipeline
 
-APPS = ("default_app", "origin_app", "prefix_delegation_app", "existing_vpc_app")
+APPS = ("default_app", "origin_app", "prefix_delegation_app", "existing_vpc_app", "subnet_discovery_app")
 STACKS = ("network", "cluster")
 TEMPLATES = [
     pytest.param(app, stack, id=f"{app.removesuffix('_app')}-{stack}")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).parent.parent
 ORIGIN = ROOT / "examples" / "origin.json"
 EXISTING_VPC = ROOT / "examples" / "existing-vpc.json"
 PIPELINE = ROOT / "examples" / "pipeline.json"
-CAPACITY_RULE = "(per group, the min of its zone's pod IPs and its max nodes x pods per node)"
+CAPACITY_RULE = "(per group, the min of its max nodes x pods per node and its zone's pod IPs less each node's warm IPs)"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -142,14 +142,24 @@ def test_plan_table(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypa
     assert lines[4].split() == ["us-east-1b", "10.0.32.0/19", "10.0.128.0/18", "-", "0"]
     assert lines[5].split() == ["total", "251"]
     assert lines[8].split() == ["t3.medium", "12"]
-    groups = lines.index("node group  min  desired  max  on-demand  pods/node  pod capacity")
-    # One zone with a pod subnet: one group with every node; 6 nodes x 12 pods = 72 fit in 251 pod IPs.
-    assert lines[groups + 1].split() == ["us-east-1a", "2", "auto", "6", "0", "12", "72"]
+    groups = lines.index("node group  min  desired  max  on-demand  pods/node  warm IPs/node  pod capacity")
+    # One zone with a pod subnet: one group with every node; 6 nodes x 12 pods = 72 fit in 251 pod IPs less
+    # 6 nodes x 5 warm IPs (a spare t3.medium ENI).
+    assert lines[groups + 1].split() == ["us-east-1a", "2", "auto", "6", "0", "12", "5", "72"]
     assert lines[groups + 2].split() == ["total", "2", "auto", "6", "0", "72"]
     assert lines[groups - 1] == (
         "nodes: one spot group per zone; the Cluster Autoscaler sets each group's size between its min and max"
     )
     assert f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}" in lines
+    assert "pod networking: custom-networking" in lines
+    # The roll lines follow the pod networking and routable IP lines.
+    roll = lines.index(f"pod capacity at maxSize 6: 72 {CAPACITY_RULE}") + 3
+    assert lines[roll : roll + 2] == [
+        "node roll (a new AMI release, now v20260714, or CNI settings): every group in turn, the system nodes first,"
+        " at most 1 node(s) at once, each replacement counted once its node is Ready",
+        "roll estimate at maxSize, system nodes included: 8 nodes in 8 batches, at most 1 out at once: about 24 min,"
+        " at most 2.5 h",
+    ]
     assert lines[-3].startswith("warning: podCidr 172.2.0.0/16 is publicly routable")
     assert lines[-2].startswith("warning: adminRoleArns is empty")
     assert lines[-1].startswith("note: a pod subnet for a listed zone, a move to a subnet that does not overlap")
@@ -164,13 +174,13 @@ def test_plan_table_shows_fixed_sizes_without_the_autoscaler(
     monkeypatch.chdir(tmp_path)
     status, out, _ = run(capsys, "plan", "--config", "fixed.json")
     lines = out.splitlines()
-    groups = lines.index("node group  min  desired  max  on-demand  pods/node  pod capacity")
+    groups = lines.index("node group  min  desired  max  on-demand  pods/node  warm IPs/node  pod capacity")
     assert status == 0
     assert lines[groups - 1] == "nodes: one spot group per zone; fixed sizes (nodes.autoscaler is false)"
     assert [line.split() for line in lines[groups + 1 : groups + 5]] == [
-        ["us-east-1a", "1", "2", "3", "0", "20", "60"],
-        ["us-east-1b", "1", "1", "2", "0", "20", "40"],
-        ["us-east-1c", "0", "1", "2", "0", "20", "40"],
+        ["us-east-1a", "1", "2", "3", "0", "20", "9", "60"],
+        ["us-east-1b", "1", "1", "2", "0", "20", "9", "40"],
+        ["us-east-1c", "0", "1", "2", "0", "20", "9", "40"],
         ["total", "2", "4", "7", "0", "140"],
     ]
 

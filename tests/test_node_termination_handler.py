@@ -228,3 +228,12 @@ def test_every_node_group_has_both_hooks_and_the_managed_tag(default_app: Synthe
         tags = {t["Key"]: t for t in group["Properties"]["Tags"]}
         # NTH checks the instance's tags, so the group must propagate it.
         assert tags["aws-node-termination-handler/managed/podnet"]["PropagateAtLaunch"] is True
+
+
+def test_every_kubernetes_manifest_is_applied_with_overwrite(default_app: Synthesized) -> None:
+    """NTH's and CA's ServiceAccounts too (aws_eks_v2.ServiceAccount creates them without): a create that finds the
+    object already there updates it instead of failing with AlreadyExists."""
+    manifests = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource")
+    accounts = [lid for lid in manifests if "ServiceAccount" in lid]
+    assert len(accounts) == 2
+    assert {lid: m["Properties"].get("Overwrite") for lid, m in manifests.items()} == dict.fromkeys(manifests, True)

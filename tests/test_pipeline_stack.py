@@ -71,13 +71,43 @@ def test_each_environment_deploys_network_then_cluster_then_verifies(
     ]
 
 
-def test_manual_approval_before_prod_only(app: SynthesizedPipeline) -> None:
+def test_prod_approvals_come_after_each_change_set_exists_and_notify_the_topic(app: SynthesizedPipeline) -> None:
     manual = {
-        stage: [a["Name"] for a in _actions(app, stage) if a["ActionTypeId"]["Provider"] == "Manual"]
+        stage: [a for a in _actions(app, stage) if a["ActionTypeId"]["Provider"] == "Manual"]
         for stage in ("dev", "prod")
     }
-    assert manual == {"dev": [], "prod": ["Approve-prod"]}
-    assert _actions(app, "prod")[0]["Name"] == "Approve-prod"
+    assert manual["dev"] == []
+    order = [(action["RunOrder"], action["Name"]) for action in _actions(app, "prod")]
+    names = [name for _, name in order]
+    for stack in ("podnet-prod-network", "podnet-prod-cluster"):
+        prepare, approve, deploy = (names.index(f"{stack}.{step}") for step in ("Prepare", "Approve", "Deploy"))
+        assert order[prepare][0] < order[approve][0] < order[deploy][0], order
+    assert len(manual["prod"]) == 2
+    for approval in manual["prod"]:
+        configuration = approval["Configuration"]
+        assert configuration["NotificationArn"] == "arn:aws:sns:us-east-1:111111111111:podnet-approvals"
+        assert "change set PipelineChange" in configuration["CustomData"]
+    publishes = [
+        statement
+        for policy in app.resources(app.pipeline, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sns:Publish"
+    ]
+    assert publishes and all(s["Resource"] == "arn:aws:sns:us-east-1:111111111111:podnet-approvals" for s in publishes)
+
+
+def test_source_action_may_use_the_connection_under_both_prefixes(app: SynthesizedPipeline) -> None:
+    (source,) = _actions(app, "Source")
+    role_id = source["RoleArn"]["Fn::GetAtt"][0]
+    actions = {
+        action
+        for policy in app.resources(app.pipeline, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Resource"] == source["Configuration"]["ConnectionArn"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {"codestar-connections:UseConnection", "codeconnections:UseConnection"} <= actions
 
 
 def test_cross_account_artifacts_are_kms_encrypted(app: SynthesizedPipeline) -> None:
@@ -92,7 +122,9 @@ def test_synth_runs_the_tests_and_synthesizes_the_same_config_file(app: Synthesi
     (synth,) = _actions(app, "Build")
     spec = _build_spec(_project_of(app, synth))
     assert spec["phases"]["build"]["commands"] == ["make test", f"make synth CONFIG={CONFIG_FILE}"]
-    assert spec["phases"]["install"]["runtime-versions"] == {"python": "3.12", "nodejs": "24"}
+    lock_header = (REPO_ROOT / "requirements.lock").read_text().splitlines()[1]
+    (lock_python,) = re.findall(r"--python-version (\S+)", lock_header)
+    assert spec["phases"]["install"]["runtime-versions"] == {"python": lock_python, "nodejs": "24"}
 
 
 def _lock_versions() -> dict[str, str]:
@@ -115,9 +147,44 @@ def test_self_mutation_installs_the_locked_cdk_cli(app: SynthesizedPipeline) -> 
     assert _installs(app, "UpdatePipeline") == {f"npm install -g aws-cdk@{_lock_versions()['aws-cdk']}"}
 
 
-def test_asset_publishing_installs_the_locked_cdk_assets(app: SynthesizedPipeline) -> None:
-    assert len(_actions(app, "Assets")) > 1
-    assert _installs(app, "Assets") == {f"npm install -g cdk-assets@{_lock_versions()['cdk-assets']}"}
+def test_asset_publishing_installs_the_locked_cdk_cli_not_cdk_assets(app: SynthesizedPipeline) -> None:
+    """tests/test_pipeline_asset_publishing.py runs these commands; here: one publisher, the locked CLI."""
+    assert [action["Name"] for action in _actions(app, "Assets")] == ["FileAssets"]
+    assert _installs(app, "Assets") == {f"npm install -g aws-cdk@{_lock_versions()['aws-cdk']}"}
+    (assets,) = _actions(app, "Assets")
+    commands = _build_spec(_project_of(app, assets))["phases"]["build"]["commands"]
+    assert [command.split(" || ")[0] for command in commands] == [
+        "cdk publish-assets --unstable=publish-assets --app . --no-notices --no-version-reporting --exclusively "
+        + " ".join(f"podnet-pipeline/{environment}/podnet-{environment}-{stack}" for stack in ("network", "cluster"))
+        for environment in ("dev", "prod")
+    ]
+
+
+def _arn(value: Any) -> str:
+    """An ARN as written: joined, or substituted (CDK Pipelines writes the publishing roles with Fn::Sub)."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return str(value["Fn::Sub"]).replace("${AWS::Partition}", "<Ref:AWS::Partition>")
+    return str(render(value))
+
+
+def test_asset_role_may_assume_only_the_environments_publishing_and_deploy_roles(app: SynthesizedPipeline) -> None:
+    (assets,) = _actions(app, "Assets")
+    role_id = _project_of(app, assets)["ServiceRole"]["Fn::GetAtt"][0]
+    assumed = {
+        _arn(resource)
+        for policy in app.resources(app.pipeline, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sts:AssumeRole"
+        for resource in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+    }
+    environments = (("222222222222", "eu-west-1"), ("333333333333", "us-east-1"))
+    assert assumed == {
+        f"arn:<Ref:AWS::Partition>:iam::{account}:role/cdk-hnb659fds-file-publishing-role-{account}-{region}"
+        for account, region in environments
+    } | {
+        f"arn:aws:iam::{account}:role/cdk-hnb659fds-deploy-role-{account}-{region}" for account, region in environments
+    }
 
 
 def test_every_build_runs_a_supported_node_and_installs_only_exact_versions(app: SynthesizedPipeline) -> None:
@@ -277,3 +344,15 @@ def test_pipeline_template(app: SynthesizedPipeline, json_snapshot: SnapshotAsse
 
 def test_dev_cluster_template(app: SynthesizedPipeline, json_snapshot: SnapshotAssertion) -> None:
     assert snapshot_form(app.stages["dev"]["cluster"]) == json_snapshot
+
+
+def test_no_stage_template_resolves_a_floating_ami_parameter(app: SynthesizedPipeline) -> None:
+    """Every environment deploys the pinned release dev verified, never `recommended` resolved at change-set time."""
+    parameters = {
+        (environment, role): [p.get("Default", "") for p in template.get("Parameters", {}).values()]
+        for environment, templates in app.stages.items()
+        for role, template in templates.items()
+    }
+    amis = [d for defaults in parameters.values() for d in defaults if d.startswith("/aws/service/eks/optimized-ami/")]
+    assert amis and all("/recommended/" not in d and "-v20260827/" in d for d in amis), amis
+    assert not any("recommended" in json.dumps(t) for templates in app.stages.values() for t in templates.values())

@@ -19,7 +19,6 @@ def test_reads_the_repository_lock_file() -> None:
     assert PACKAGE_LOCK == REPO_ROOT / "package-lock.json"
     locked = json.loads(PACKAGE_LOCK.read_text())["packages"]
     assert locked_npm_version("aws-cdk") == locked["node_modules/aws-cdk"]["version"]
-    assert locked_npm_version("cdk-assets") == locked["node_modules/cdk-assets"]["version"]
 
 
 def test_returns_the_locked_version(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_every_subnet_and_block_is_named_with_its_capacity(plan: Plan) -> None:
 
 
 def test_default_plan_to_scale_with_its_free_space() -> None:
-    document = plan_svg(make_plan(parse_config({})))
+    document = plan_svg(make_plan(parse_config({"vpcCidr": "10.0.0.0/16"})))
     assert _box_width(document, "100.64.0.0/18") == pytest.approx(BAR / 4, abs=0.1)
     assert _box_width(document, "10.0.0.0/20") == pytest.approx(BAR / 16, abs=0.1)
     written = _texts(document)

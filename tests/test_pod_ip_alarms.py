@@ -1,5 +1,6 @@
 """Pod-subnet IP alarms: the ``ipAlarms`` settings, the construct on its own, and what the cluster stack gets."""
 
+import json
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from tests.support.synth import Synthesized, SynthesizedPipeline
 TOPIC = "arn:aws:sns:us-east-1:111111111111:platform-pager"
 SUBNETS = {"us-east-1a": "subnet-0aaaaaaaaaaaaaaaa", "us-east-1b": "subnet-0bbbbbbbbbbbbbbbb"}
 CIDRS = {"us-east-1a": IPv4Network("100.64.0.0/24"), "us-east-1b": IPv4Network("100.64.1.0/26")}
+#: The construct takes the pod IPs as given: here as with prefix delegation (a /24: 14 prefixes; a /26: 2).
+POD_IPS = {"us-east-1a": 224, "us-east-1b": 32}
 
 
 # The settings.
@@ -77,6 +80,7 @@ def alarms_app() -> App:
         cluster_name="demo",
         pod_subnet_ids=SUBNETS,
         pod_subnet_cidrs=CIDRS,
+        pod_ips=POD_IPS,
         min_free_percent=12.5,
         topic_arn=TOPIC,
     )
@@ -109,11 +113,14 @@ def test_one_alarm_per_pod_subnet_below_the_minimum_share(alarms_template: Templ
     }
     alarms_template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
-        {"AlarmDescription": Match.string_like_regexp(r"pod subnet 100\.64\.1\.0/26 in us-east-1b \(59 usable IPs\)")},
+        {"AlarmDescription": Match.string_like_regexp(r"pod subnet 100\.64\.1\.0/26 in us-east-1b \(32 pod IPs\)")},
     )
 
 
-def test_silence_of_the_function_is_an_alarm(alarms_template: Template) -> None:
+def test_silence_of_the_function_notifies_without_paging_after_the_first_deploy(alarms_template: Template) -> None:
+    """A new alarm starts in INSUFFICIENT_DATA and actions fire on changes of state only: with missing data kept
+    missing, the alarm waits for the first report instead of going to ALARM (missing as breaching did), and a
+    function that falls silent later moves it OK -> INSUFFICIENT_DATA, which notifies the topic."""
     alarms_template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
@@ -124,14 +131,32 @@ def test_silence_of_the_function_is_an_alarm(alarms_template: Template) -> None:
             "ComparisonOperator": "LessThanThreshold",
             "Threshold": 2,
             "EvaluationPeriods": 3,
-            "TreatMissingData": "breaching",
+            "TreatMissingData": "missing",
+            "InsufficientDataActions": [TOPIC],
+        },
+    )
+
+
+def test_a_function_failing_from_its_first_run_is_an_alarm(alarms_template: Template) -> None:
+    ((function_id, _),) = alarms_template.find_resources("AWS::Lambda::Function").items()
+    alarms_template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function_id}}],
+            "Statistic": "Sum",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Threshold": 1,
+            "EvaluationPeriods": 3,
+            "TreatMissingData": "notBreaching",
         },
     )
 
 
 def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(alarms_template: Template) -> None:
     alarms = alarms_template.find_resources("AWS::CloudWatch::Alarm")
-    assert len(alarms) == 3
+    assert len(alarms) == 4
     for alarm in alarms.values():
         assert (alarm["Properties"]["AlarmActions"], alarm["Properties"]["OKActions"]) == ([TOPIC], [TOPIC])
 
@@ -144,6 +169,7 @@ def test_no_topic_no_actions() -> None:
         cluster_name="demo",
         pod_subnet_ids=SUBNETS,
         pod_subnet_cidrs=CIDRS,
+        pod_ips=POD_IPS,
         min_free_percent=20,
         topic_arn=None,
     )
@@ -160,6 +186,7 @@ def test_the_function_runs_every_five_minutes_with_the_subnets_the_alarms_watch(
     variables = properties["Environment"]["Variables"]
     assert (variables["CLUSTER_NAME"], variables["METRIC_NAMESPACE"]) == ("demo", "podnet")
     assert render_json(variables["POD_SUBNETS"]) == SUBNETS
+    assert json.loads(variables["POD_IPS"]) == POD_IPS
     (rule,) = alarms_template.find_resources("AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
     ((function_id, _),) = alarms_template.find_resources("AWS::Lambda::Function").items()
@@ -232,12 +259,31 @@ def test_cluster_stack_watches_each_pod_subnet_its_eni_configs_use(
         if f["Properties"]["Handler"] == "handler.handler"
     ]
     assert render_json(function["Properties"]["Environment"]["Variables"]["POD_SUBNETS"]) == eni_subnets
+    pod_ips = json.loads(function["Properties"]["Environment"]["Variables"]["POD_IPS"])
+    assert pod_ips == {zone: app.config.pod_subnet_ips[zone] for zone in eni_subnets}
     (heartbeat,) = [
         a
         for a in app.resources("cluster", "AWS::CloudWatch::Alarm").values()
         if a["Properties"]["MetricName"] == "PodSubnetsReported"
     ]
     assert heartbeat["Properties"]["Threshold"] == len(eni_subnets)
+
+
+def test_prefix_delegation_alarms_count_whole_prefixes(prefix_delegation_app: Synthesized) -> None:
+    """Default /18 pod subnets with prefix delegation: 1,022 aligned /28s, 16,352 pod IPs (not 16,379)."""
+    (function,) = [
+        f
+        for f in prefix_delegation_app.resources("cluster", "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "handler.handler"
+    ]
+    pod_ips = json.loads(function["Properties"]["Environment"]["Variables"]["POD_IPS"])
+    assert set(pod_ips.values()) == {16_352}
+    descriptions = [
+        a["Properties"]["AlarmDescription"]
+        for a in prefix_delegation_app.resources("cluster", "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "FreePodIpPercent"
+    ]
+    assert len(descriptions) == 3 and all("(16352 pod IPs)" in description for description in descriptions)
 
 
 def test_cluster_stack_alarms_use_the_default_settings(default_app: Synthesized) -> None:
@@ -260,3 +306,19 @@ def test_each_environment_gets_its_own_alarm_settings(pipeline_app: SynthesizedP
         25,
     ]
     assert all(a["Properties"]["AlarmActions"] == a["Properties"]["OKActions"] == [topic] for a in alarms)
+
+
+def test_the_scheduled_function_has_bounded_concurrency_and_explicit_retries(alarms_template: Template) -> None:
+    """One run at a time; a failed run is not retried by Lambda (the next tick is the retry, the Failing alarm
+    counts it); EventBridge retries delivery only within one schedule period."""
+    ((function_id, function),) = alarms_template.find_resources("AWS::Lambda::Function").items()
+    assert function["Properties"]["ReservedConcurrentExecutions"] == 1
+    (invoke_config,) = alarms_template.find_resources("AWS::Lambda::EventInvokeConfig").values()
+    assert invoke_config["Properties"]["FunctionName"] == {"Ref": function_id}
+    assert (
+        invoke_config["Properties"]["MaximumRetryAttempts"],
+        invoke_config["Properties"]["MaximumEventAgeInSeconds"],
+    ) == (0, 300)
+    (rule,) = alarms_template.find_resources("AWS::Events::Rule").values()
+    (target,) = rule["Properties"]["Targets"]
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}

@@ -45,6 +45,7 @@ def _pod_subnets(monkeypatch: pytest.MonkeyPatch, namespace: str) -> dict[str, s
     monkeypatch.setenv("CLUSTER_NAME", CLUSTER)
     monkeypatch.setenv("METRIC_NAMESPACE", namespace)
     monkeypatch.setenv("POD_SUBNETS", json.dumps(subnets))
+    monkeypatch.setenv("POD_IPS", json.dumps({"us-east-1a": 59, "us-east-1b": 251}))
     return subnets
 
 
@@ -81,6 +82,21 @@ def test_publishes_free_ips_and_percent_per_pod_subnet(monkeypatch: pytest.Monke
     assert _published(namespace, "FreePodIps", zone_b) == [251]
     assert _published(namespace, "FreePodIpPercent", zone_b) == [100]
     assert _published(namespace, "PodSubnetsReported", {"ClusterName": CLUSTER}) == [2]
+
+
+def test_with_prefix_delegation_free_pod_ips_leave_out_what_no_prefix_can_use(
+    monkeypatch: pytest.MonkeyPatch, namespace: str
+) -> None:
+    """The /24 holds 14 whole /28s (224 pod IPs); 27 of its free addresses can never be a prefix. With one ENI
+    holding 40 more addresses, at most 224 - 40 are left for prefixes, whatever ENI primary IPs took."""
+    subnets = _pod_subnets(monkeypatch, namespace)
+    monkeypatch.setenv("POD_IPS", json.dumps({"us-east-1a": 32, "us-east-1b": 224}))
+    boto3.client("ec2").create_network_interface(SubnetId=subnets["us-east-1b"], SecondaryPrivateIpAddressCount=39)
+
+    report = handler({}, None)
+
+    assert report["us-east-1b"] == {"subnetId": subnets["us-east-1b"], "total": 224, "free": 184, "freePercent": 82.1}
+    assert report["us-east-1a"] == {"subnetId": subnets["us-east-1a"], "total": 32, "free": 32, "freePercent": 100.0}
 
 
 def test_metric_names_and_dimensions(monkeypatch: pytest.MonkeyPatch, namespace: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from podnet.cli import DAY_TWO_NOTE, main
-from podnet.config.changes import validate_change
+from podnet.config.changes import LEFTOVER_ENIS, validate_change
 from podnet.config.deployed import DeployedPodNetwork, read_deployed
 from podnet.config.errors import ConfigError
 from podnet.config.loading import parse_config
@@ -69,7 +69,7 @@ def test_nothing_changed() -> None:
         ),
         pytest.param(
             subnets(us_east_1c=None),
-            ["us-east-1c: pod subnet 100.64.128.0/18 removed: one step"],
+            ["us-east-1c: pod subnet 100.64.128.0/18 removed, and with it us-east-1c's node groups: two steps"],
             id="removed",
         ),
         pytest.param(
@@ -98,7 +98,7 @@ def test_zone_added_and_block_removed_in_one_step() -> None:
     assert change(after, deployed_as(before)) == [
         "pod block 100.65.0.0/16 removed: one step (disassociated after its subnets are deleted)",
         "us-east-1c: pod subnet 100.65.0.0/18 -> 100.64.128.0/18: one step (new subnet, ENIConfig, the nodes roll,"
-        " then the old subnet is deleted)",
+        f" each drained, then the old subnet is deleted; {LEFTOVER_ENIS})",
     ]
     origin = DeployedPodNetwork(ZONES, DEFAULT.pod_cidrs, {"us-east-1a": IPv4Network("100.64.0.0/18")})
     assert change(subnets(us_east_1b="100.64.64.0/18", us_east_1c=None), origin) == [
@@ -119,7 +119,7 @@ def test_a_subnet_overlapping_the_one_it_replaces_is_refused_with_a_two_step_pat
     first = subnets(us_east_1a=step)
     assert change(first) == [
         f"us-east-1a: pod subnet 100.64.0.0/18 -> {step}: one step (new subnet, ENIConfig,"
-        " the nodes roll, then the old subnet is deleted)"
+        f" the nodes roll, each drained, then the old subnet is deleted; {LEFTOVER_ENIS})"
     ]
     assert len(change(final, deployed_as(parse_config(first)))) == 1
 

@@ -87,3 +87,25 @@ def test_origin_pod_network(origin_app: Synthesized) -> None:
     assert association["Properties"]["CidrBlock"] == "172.2.0.0/16"
     subnets = _pod_subnets(origin_app)
     assert {zone: s["Properties"]["CidrBlock"] for zone, (_, s) in subnets.items()} == {"us-east-1a": "172.2.3.0/24"}
+
+
+def test_prefix_delegation_reserves_each_pod_subnet_for_prefixes(prefix_delegation_app: Synthesized) -> None:
+    """Every aligned /28 but the edge ones is reserved for prefixes (type prefix), so ENI primary IPs, which AWS never
+    takes from a reservation, cannot fragment them; the reserved addresses are the pod IPs the plan counts."""
+    subnets = {lid: subnet for lid, subnet in _pod_subnets(prefix_delegation_app).values()}
+    reserved: dict[str, list[IPv4Network]] = {lid: [] for lid in subnets}
+    for reservation in prefix_delegation_app.resources("cluster", "AWS::EC2::SubnetCidrReservation").values():
+        properties = reservation["Properties"]
+        assert properties["ReservationType"] == "prefix"
+        reserved[properties["SubnetId"]["Fn::GetAtt"][0]].append(IPv4Network(properties["Cidr"]))
+    for lid, subnet in subnets.items():
+        cidr = IPv4Network(subnet["Properties"]["CidrBlock"])
+        blocks = sorted(reserved[lid])
+        assert all(block.subnet_of(cidr) for block in blocks)
+        assert sum(block.num_addresses for block in blocks) == 16_352
+        assert int(blocks[0].network_address) == int(cidr.network_address) + 16
+        assert int(blocks[-1].broadcast_address) == int(cidr.broadcast_address) - 16
+
+
+def test_no_reservation_without_prefix_delegation(default_app: Synthesized) -> None:
+    assert default_app.resources("cluster", "AWS::EC2::SubnetCidrReservation") == {}

@@ -8,6 +8,8 @@ import pytest
 
 from podnet.config.model import ExistingSubnet, ExistingVpcConfig
 from podnet.preflight.checks import (
+    Result,
+    check_ami_release,
     check_elastic_ips,
     check_existing_vpc,
     check_instance_types,
@@ -247,3 +249,34 @@ def test_every_additional_pod_block_is_checked_like_pod_cidr() -> None:
         ),
     ]
     assert {r.setting for r in results if r.status == "pass"} >= {"podCidr"}
+
+
+def _ami(release: str, recommended: str | None, *, exists: bool = True) -> Result:
+    return check_ami_release(
+        release=release,
+        pinned_by_podnet=False,
+        kubernetes_version="1.36",
+        arch="arm64",
+        region="eu-west-1",
+        release_exists=exists,
+        recommended_image_name=recommended,
+        roll="6 nodes in 6 batches",
+    )
+
+
+def test_ami_release_against_the_recommended_one() -> None:
+    name = "amazon-eks-node-al2023-arm64-standard-1.36-{}"
+    assert _ami("v20260714", name.format("v20260714")).status == "pass"
+    # A configured release newer than the recommendation (EKS publishes before it recommends): nothing to say.
+    assert _ami("v20260930", name.format("v20260923")).message.endswith("is EKS's recommended release or newer")
+    newer = _ami("v20260714", name.format("v20260923"))
+    assert (newer.status, newer.setting) == ("pass", "nodes.amiReleaseVersion")
+    assert "Setting nodes.amiReleaseVersion to v20260923 rolls every node on the next deploy: 6 nodes" in newer.message
+    assert _ami("v20260714", None).status == "skip"
+    assert _ami("v20260714", "some-custom-image").status == "skip"
+    missing = _ami("v20260714", name.format("v20260923"), exists=False)
+    assert (missing.status, missing.message.split(";")[0]) == (
+        "fail",
+        "nodes.amiReleaseVersion: the configured release v20260714 has no AL2023 arm64 AMI for Kubernetes 1.36 in"
+        " eu-west-1",
+    )

@@ -21,11 +21,14 @@ from moto.server import ThreadedMotoServer
 from podnet.cli import main
 from podnet.config.loading import parse_config
 from podnet.config.model import PodnetConfig
+from podnet.ipplan.ami_releases import PINNED_AMI_RELEASES
 from podnet.preflight.account import run_checks, target_of
 from tests.support import REPO_ROOT
+from tests.support.eks_ami_parameters import publish_pinned_releases, publish_releases
 
 PODNET = Path(sys.executable).parent / "podnet"
 REGION = "us-east-1"
+PINNED = PINNED_AMI_RELEASES[("1.36", "x86_64")]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +56,7 @@ def endpoint(moto_endpoint: str) -> Iterator[str]:
     """
     _moto_api(moto_endpoint, "reset")
     _moto_api(moto_endpoint, "reset-auth", "inf")
+    publish_pinned_releases(REGION, "eu-west-1")
     yield moto_endpoint
     _moto_api(moto_endpoint, "reset-auth", "inf")
 
@@ -124,7 +128,33 @@ def test_the_default_configuration_passes(endpoint: str, tmp_path: Path) -> None
     # moto's Service Quotas knows no EC2 quota: the Elastic IP check says it did not run, and why.
     (eip,) = [line for line in lines if "natGateways" in line]
     assert eip.startswith("SKIP  natGateways: not checked, the Service Quotas API did not answer")
-    assert lines[-1] == "all 9 checks pass (1 not checked)"
+    assert (
+        f"PASS  nodes.amiReleaseVersion: podnet's pinned release {PINNED} is EKS's recommended release or newer"
+        in lines
+    )
+    assert lines[-1] == "all 10 checks pass (1 not checked)"
+
+
+def test_a_newer_ami_release_is_named_with_the_roll_it_starts(endpoint: str, tmp_path: Path) -> None:
+    publish_releases(REGION, "1.36", "x86_64", ["v20260923"])
+    done = preflight(tmp_path, _environment(endpoint), config={"nodes": {"maxSize": 300}})
+    assert done.returncode == 0, done.stdout
+    (line,) = [line for line in done.stdout.splitlines() if "nodes.amiReleaseVersion" in line]
+    assert line == (
+        f"PASS  nodes.amiReleaseVersion: podnet's pinned release {PINNED} runs; EKS recommends the newer v20260923"
+        " (amazon-eks-node-al2023-x86_64-standard-1.36-v20260923). Setting nodes.amiReleaseVersion to v20260923 rolls"
+        " every node on the next deploy: 302 nodes in 14 batches, at most 30 out at once: about 42 min, at most 4.4 h"
+    )
+
+
+def test_a_configured_release_that_does_not_exist_fails(endpoint: str, in_process: InProcess) -> None:
+    done = in_process(_environment(endpoint), config={"nodes": {"amiReleaseVersion": "v20260101"}})
+    assert done.returncode != 0
+    (line,) = [line for line in done.stdout.splitlines() if "nodes.amiReleaseVersion" in line]
+    assert line == (
+        "FAIL  nodes.amiReleaseVersion: the configured release v20260101 has no AL2023 x86_64 AMI for Kubernetes"
+        " 1.36 in us-east-1; set nodes.amiReleaseVersion to a release amazon-eks-ami published for it"
+    )
 
 
 def test_a_refused_zone_and_missing_offerings_fail_one_line_each(endpoint: str, tmp_path: Path) -> None:
@@ -243,6 +273,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
+        publish_pinned_releases(REGION)
         yield boto3.Session(region_name=REGION)
 
 

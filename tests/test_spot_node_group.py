@@ -5,11 +5,9 @@ import re
 from typing import Any
 
 import celpy
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podnet.constructs.node_launch_template import al2023_ami_parameter
 from podnet.constructs.spot_node_group import rolling_update_min_in_service
 from tests.conftest import PINNED_AMI_RELEASE
 from tests.support.cfn_tokens import render
@@ -63,17 +61,18 @@ def _prerequisites(template: dict[str, Any], logical_id: str) -> set[str]:
     return seen
 
 
-def test_every_node_group_waits_for_custom_networking_aws_auth_and_aws_node_identity(default_app: Synthesized) -> None:
+def test_every_node_group_waits_for_the_cni_add_on_custom_networking_aws_auth_and_aws_node_identity(
+    default_app: Synthesized,
+) -> None:
     resources = default_app.cluster["Resources"]
     (patch_id,) = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesPatch")
     manifests = default_app.resources("cluster", "Custom::AWSCDK-EKS-KubernetesResource")
     eni_id = next(lid for lid in manifests if lid.startswith("ClusterEniConfigs"))
     auth_id = next(lid for lid in manifests if lid.startswith("ClusterAwsAuth"))
-    (agent_id,) = [
-        lid
-        for lid, r in default_app.resources("cluster", "AWS::EKS::Addon").items()
-        if r["Properties"]["AddonName"] == "eks-pod-identity-agent"
-    ]
+    addons = {
+        r["Properties"]["AddonName"]: lid for lid, r in default_app.resources("cluster", "AWS::EKS::Addon").items()
+    }
+    agent_id, vpc_cni_id = addons["eks-pod-identity-agent"], addons["vpc-cni"]
     (association_id,) = [
         lid
         for lid, r in default_app.resources("cluster", "AWS::EKS::PodIdentityAssociation").items()
@@ -83,7 +82,8 @@ def test_every_node_group_waits_for_custom_networking_aws_auth_and_aws_node_iden
     groups = [*node_groups(default_app).values(), *node_groups(default_app, SYSTEM).values()]
     assert len(groups) == 5, "three spot groups and two system groups"
     for group_id, _ in groups:
-        assert {patch_id, eni_id, auth_id, agent_id, association_id} <= _prerequisites(default_app.cluster, group_id)
+        prerequisites = _prerequisites(default_app.cluster, group_id)
+        assert {patch_id, eni_id, auth_id, agent_id, association_id, vpc_cni_id} <= prerequisites
 
 
 def test_prerequisites_follow_references_and_depends_on() -> None:
@@ -198,9 +198,10 @@ def test_launch_template_is_al2023_imdsv2_encrypted_without_ssh(default_app: Syn
     assert "KeyName" not in data
     parameter = default_app.cluster["Parameters"][data["ImageId"]["Ref"]]
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
-    assert (
-        parameter["Default"]
-        == "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/recommended/image_id"
+    # Pinned by default: the parameter of one release, which never changes (tests/test_ami_releases.py).
+    assert parameter["Default"] == (
+        "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/x86_64/standard/"
+        "amazon-eks-node-al2023-x86_64-standard-1.36-v20260714/image_id"
     )
 
 
@@ -216,21 +217,6 @@ def test_pinned_ami_release_uses_that_release_parameter(prefix_delegation_app: S
         f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/"
         f"amazon-eks-node-al2023-x86_64-standard-{version}-{PINNED_AMI_RELEASE}/image_id"
     )
-
-
-@pytest.mark.parametrize(
-    ("release", "expected"),
-    [
-        (None, "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/recommended/image_id"),
-        (
-            "v20260923",
-            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/"
-            "amazon-eks-node-al2023-arm64-standard-1.36-v20260923/image_id",
-        ),
-    ],
-)
-def test_ami_parameter_names(release: str | None, expected: str) -> None:
-    assert al2023_ami_parameter("1.36", "arm64", release) == expected
 
 
 def test_node_role_policies(default_app: Synthesized) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from podnet.constructs import node_termination_handler, packaged_helm_chart
+from podnet.ipplan.ami_releases import PINNED_AMI_RELEASES, release_image_parameter
 from tests.support.synth import Synthesized, config_for, synthesize, synthesize_json
 
 STACKS = ("network", "cluster")
@@ -190,7 +191,8 @@ def test_one_version_up_changes_the_control_plane_version_and_rolls_the_nodes_on
             version: app.cluster["Parameters"][image[version]["Ref"]]["Default"]
             for version, app in (("1.35", previous), ("1.36", default_app))
         }
+        # Each version's pinned release (podnet.ipplan.ami_releases), so the new version brings its own AMI.
         assert parameters == {
-            version: f"/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
+            version: release_image_parameter(version, "x86_64", PINNED_AMI_RELEASES[(version, "x86_64")])
             for version in ("1.35", "1.36")
         }

@@ -39,7 +39,10 @@ from tests.support.schemas import (
 # --- fixtures are the upstream bytes --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["eniconfig-crd.yaml", "nodeconfig-crd.yaml", "aws-k8s-cni.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    ["eniconfig-crd.yaml", "nodeconfig-crd.yaml", "aws-k8s-cni.yaml", "awsutils-v1.22.4.go", "iam-policy-v1.22.4.md"],
+)
 def test_fixture_matches_the_git_blob_recorded_in_sources(name: str) -> None:
     data = (FIXTURES / name).read_bytes()
     blob = hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
@@ -211,7 +214,11 @@ def test_restore_patch_resets_upstream_variables_and_deletes_added_ones() -> Non
                 {"name": "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "value": "false"},
                 {"name": "ENI_CONFIG_LABEL_DEF", "$patch": "delete"},
                 {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"},
+                {"name": "ENABLE_SUBNET_DISCOVERY", "value": "true"},
                 {"name": "WARM_PREFIX_TARGET", "value": "1"},
+                {"name": "WARM_IP_TARGET", "$patch": "delete"},
+                {"name": "MINIMUM_IP_TARGET", "$patch": "delete"},
+                {"name": "CLUSTER_NAME", "$patch": "delete"},
             ],
         }
     ]
@@ -222,7 +229,11 @@ def test_upstream_env_is_read_from_the_fixture() -> None:
         "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "false",
         "ENI_CONFIG_LABEL_DEF": None,
         "ENABLE_PREFIX_DELEGATION": "false",
+        "ENABLE_SUBNET_DISCOVERY": "true",
         "WARM_PREFIX_TARGET": "1",
+        "WARM_IP_TARGET": None,
+        "MINIMUM_IP_TARGET": None,
+        "CLUSTER_NAME": None,
     }
     assert env_of(aws_node_daemonset(), "aws-eks-nodeagent") == {}, "valueFrom entries are not literal values"
 

@@ -75,11 +75,15 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ("pod host bits", {"podCidr": "100.64.0.1/16"}, "podCidr: "),
     ("vpc link-local", {"vpcCidr": "169.254.0.0/16"}, "vpcCidr 169.254.0.0/16 is in 169.254.0.0/16, which no VPC"),
     ("pod multicast", {"podCidr": "224.1.0.0/16"}, "podCidr 224.1.0.0/16 is in 224.0.0.0/4"),
-    ("pod overlaps vpc", {"podCidr": "10.0.128.0/17"}, "podCidr 10.0.128.0/17 overlaps vpcCidr 10.0.0.0/16"),
+    (
+        "pod overlaps vpc",
+        {"vpcCidr": "10.0.0.0/16", "podCidr": "10.0.128.0/17"},
+        "podCidr 10.0.128.0/17 overlaps vpcCidr 10.0.0.0/16",
+    ),
     (
         "10/8 primary, 192.168 secondary",
         {"podCidr": "192.168.0.0/16"},
-        "podnet: podCidr 192.168.0.0/16 cannot be added to a VPC whose primary CIDR 10.0.0.0/16 is in 10.0.0.0/8",
+        "podnet: podCidr 192.168.0.0/16 cannot be added to a VPC whose primary CIDR 10.0.0.0/20 is in 10.0.0.0/8",
     ),
     ("10/8 primary, 172.16/12 secondary", {"podCidr": "172.20.0.0/16"}, "restricts 172.16.0.0/12 there"),
     ("10/8 primary, 198.19 secondary", {"podCidr": "198.19.0.0/16"}, "restricts 198.19.0.0/16 there"),
@@ -117,7 +121,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "serviceCidr 10.0.0.0/8 has size /8; use a block from /12 to /24",
     ),
     ("service too small", {"serviceCidr": "172.20.0.0/25"}, "serviceCidr 172.20.0.0/25 has size /25"),
-    ("service overlaps vpc", {"serviceCidr": "10.0.0.0/12"}, "serviceCidr 10.0.0.0/12 overlaps vpcCidr 10.0.0.0/16"),
+    (
+        "service overlaps vpc",
+        {"vpcCidr": "10.0.0.0/16", "serviceCidr": "10.0.0.0/12"},
+        "serviceCidr 10.0.0.0/12 overlaps vpcCidr 10.0.0.0/16",
+    ),
     (
         "service overlaps pod",
         {"podCidr": "10.1.0.0/16", "serviceCidr": "10.1.0.0/20"},
@@ -157,7 +165,7 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     (
         "extra block restricted",
         {"additionalPodCidrs": ["192.168.0.0/16"]},
-        "additionalPodCidrs 192.168.0.0/16 cannot be added to a VPC whose primary CIDR 10.0.0.0/16",
+        "additionalPodCidrs 192.168.0.0/16 cannot be added to a VPC whose primary CIDR 10.0.0.0/20",
     ),
     # The primary (10.2.0.0/16) is outside 10.0.0.0/15, but one pod block inside it restricts 10.0.0.0/16 for the other.
     (

@@ -5,12 +5,16 @@ that differs from it in exactly that respect.
 """
 
 import json
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scripts import verify_custom_networking as verify
+from tests.support.cfn_tokens import render_json
+from tests.support.kubectl import aws_node_daemonset, strategic_patch
+from tests.support.synth import Synthesized
 
 KUBECTL = Path(__file__).parent / "fixtures" / "kubectl"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -190,3 +194,26 @@ def test_run_checks_cleans_up_when_a_step_fails(expected: verify.Expected) -> No
     with pytest.raises(verify.VerifyError, match="boom"):
         verify.run_checks(kubectl, expected, "podnet-verify")
     assert [call[0] for call in kubectl.calls][-3:] == ["wait", "get", "delete"]
+
+
+def test_subnet_discovery_checks_discovery_on_and_takes_ips_of_a_discovered_subnet(
+    subnet_discovery_app: Synthesized,
+) -> None:
+    """The subnet-discovery app's own CustomNetworking output: aws-node must have custom networking off and subnet
+    discovery on, and a pod IP in the zone's second (discovered) pod subnet passes."""
+    document = render_json(subnet_discovery_app.cluster["Outputs"]["CustomNetworking"]["Value"])
+    expected = verify.parse_expected(document)
+    assert expected.pod_networking == "subnet-discovery"
+    assert expected.zone_subnets("us-east-1a")[1] == IPv4Network("100.65.0.0/18")
+    daemonset = strategic_patch(
+        aws_node_daemonset(), render_json(subnet_discovery_app.aws_node_patch()["ApplyPatchJson"])
+    )
+    assert failures(verify.check_aws_node(daemonset, expected.pod_networking)) == []
+    assert failures(verify.check_aws_node(daemonset)) == ["aws-node AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"], (
+        "the custom-networking check fails on it"
+    )
+    pods = fixture("pods")
+    # One pod per zone (us-east-1a, b, c): in a's discovered subnet, b's first one, c's discovered one.
+    for item, subnet in zip(pods["items"], ("100.65.3.4", "100.64.70.5", "100.65.130.9"), strict=True):
+        item["status"]["podIP"] = subnet
+    assert failures(verify.check_pod_ips(pods, ZONES, expected)) == []

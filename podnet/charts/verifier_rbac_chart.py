@@ -6,6 +6,13 @@ import cdk8s
 from constructs import Construct
 
 RBAC_API_VERSION = "rbac.authorization.k8s.io/v1"
+#: Pod Security Admission: pods in the check's namespace must meet the "restricted" standard (no privileged or host
+#: access, non-root, no added capabilities, RuntimeDefault seccomp), so the right to create pods there is not root
+#: on a node. scripts/verify_custom_networking.py's probe pod meets it.
+PSA_LABELS = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+}
 
 
 class VerifierRbacChart(cdk8s.Chart):
@@ -19,7 +26,9 @@ class VerifierRbacChart(cdk8s.Chart):
     def __init__(self, scope: Construct, construct_id: str, *, group: str, namespace: str) -> None:
         super().__init__(scope, construct_id, disable_resource_name_hashes=True)
         subjects = [{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}]
-        cdk8s.ApiObject(self, "namespace", api_version="v1", kind="Namespace", metadata={"name": namespace})
+        cdk8s.ApiObject(
+            self, "namespace", api_version="v1", kind="Namespace", metadata={"name": namespace, "labels": PSA_LABELS}
+        )
         self._bound_role(
             "ClusterRole",
             {"name": "podnet-verify"},

@@ -10,13 +10,23 @@ from ipaddress import IPv4Network
 from podnet.config.deployed import DeployedPodNetwork
 from podnet.config.errors import ConfigError
 from podnet.config.model import PodnetConfig
+from podnet.config.pod_network_rules import check_mode_change
 from podnet.ipplan.replacements import Conflict, Replacement, conflicts, free_block, replacements
 
 CREATE_BEFORE_DELETE = "CloudFormation creates the new one before it deletes the old one"
 
+#: What to do when the old pod subnet's delete fails because the CNI left network interfaces in it.
+LEFTOVER_ENIS = (
+    "if CloudFormation cannot delete the old subnet because network interfaces the CNI left are still in it,"
+    " delete them: `aws ec2 describe-network-interfaces --filters Name=subnet-id,Values=SUBNET"
+    " Name=status,Values=available --query 'NetworkInterfaces[].NetworkInterfaceId' --output text` and"
+    " `aws ec2 delete-network-interface --network-interface-id ENI` for each, then deploy again"
+)
+
 
 def validate_change(config: PodnetConfig, deployed: DeployedPodNetwork) -> list[str]:
     """Check that ``config`` can replace ``deployed`` in one deploy; return a line per change."""
+    check_mode_change(config, deployed)
     _check_zones(config, deployed)
     blocks = replacements(
         {str(block): block for block in deployed.pod_cidrs}, {str(block): block for block in config.pod_cidrs}
@@ -26,7 +36,8 @@ def validate_change(config: PodnetConfig, deployed: DeployedPodNetwork) -> list[
     subnets = replacements(deployed.pod_subnets, config.pod_subnet_cidrs)
     for conflict in conflicts(subnets):
         raise ConfigError(_subnet_conflict(config, deployed, conflict))
-    return [_block_line(change) for change in blocks] + [_subnet_line(change) for change in subnets]
+    lines = [_block_line(change) for change in blocks]
+    return lines + [_subnet_line(change, config.cluster_name) for change in subnets]
 
 
 def _check_zones(config: PodnetConfig, deployed: DeployedPodNetwork) -> None:
@@ -97,12 +108,28 @@ def _block_line(change: Replacement) -> str:
     return f"pod block {change.before} removed: one step (disassociated after its subnets are deleted)"
 
 
-def _subnet_line(change: Replacement) -> str:
+def _subnet_line(change: Replacement, cluster_name: str) -> str:
+    zone = change.key
     if change.kind == "added":
-        return f"{change.key}: pod subnet {change.after} added: one step (subnet, ENIConfig, then the nodes roll)"
+        return f"{zone}: pod subnet {change.after} added: one step (subnet, ENIConfig, then the nodes roll)"
     if change.kind == "removed":
-        return f"{change.key}: pod subnet {change.before} removed: one step (the nodes roll out, then it is deleted)"
+        # The zone's node groups go with its pod subnet, and each lifecycle hook Refs its group, so CloudFormation
+        # deletes the hooks first: the group's last nodes would terminate without a drain.
+        groups = (
+            f"aws autoscaling describe-auto-scaling-groups --filters Name=tag-key,Values=kubernetes.io/cluster/"
+            f"{cluster_name} --query \"AutoScalingGroups[?contains(AvailabilityZones, '{zone}')].AutoScalingGroupName\""
+            " --output text"
+        )
+        return (
+            f"{zone}: pod subnet {change.before} removed, and with it {zone}'s node groups: two steps, because"
+            " CloudFormation deletes a group's lifecycle hooks before the group, so its nodes would go without a"
+            f" drain: (1) drain the zone: for each group of `{groups}` run `aws autoscaling update-auto-scaling-group"
+            " --auto-scaling-group-name GROUP --min-size 0 --max-size 0 --desired-capacity 0` and wait until"
+            " `aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names GROUP` lists no instances"
+            " (NTH drains each node); (2) deploy this configuration (the groups, then the subnet are deleted;"
+            f" {LEFTOVER_ENIS})"
+        )
     return (
-        f"{change.key}: pod subnet {change.before} -> {change.after}: one step (new subnet, ENIConfig, the nodes"
-        " roll, then the old subnet is deleted)"
+        f"{zone}: pod subnet {change.before} -> {change.after}: one step (new subnet, ENIConfig, the nodes"
+        f" roll, each drained, then the old subnet is deleted; {LEFTOVER_ENIS})"
     )

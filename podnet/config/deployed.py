@@ -24,6 +24,8 @@ class DeployedPodNetwork:
     pod_cidrs: tuple[IPv4Network, ...]
     #: AZ -> pod subnet.
     pod_subnets: dict[str, IPv4Network]
+    #: The output's ``podNetworking``; outputs written before the setting existed are custom networking.
+    pod_networking: str = "custom-networking"
 
 
 def read_deployed(path: Path) -> DeployedPodNetwork:
@@ -34,6 +36,7 @@ def read_deployed(path: Path) -> DeployedPodNetwork:
             availability_zones=tuple(str(zone) for zone in document["availabilityZones"]),
             pod_cidrs=tuple(IPv4Network(block) for block in document["podCidrs"]),
             pod_subnets={str(zone): IPv4Network(entry["cidr"]) for zone, entry in document["podSubnets"].items()},
+            pod_networking=str(document.get("podNetworking", "custom-networking")),
         )
     except OSError as error:
         raise ConfigError(f"deployed file {path}: {error.strerror}; save it with: {HOW_TO_GET}") from None

@@ -14,7 +14,7 @@ from podnet.config.errors import ConfigError
 from podnet.config.loading import merge, parse_config
 from podnet.config.model import PipelineConfig, PodnetConfig
 from podnet.config.regions import check_region
-from podnet.config.validation import ACCOUNT, validate
+from podnet.config.validation import ACCOUNT, SNS_TOPIC_ARN, validate
 
 #: Keys that describe the deployment as a whole, not one environment.
 TOP_LEVEL_ONLY = ("environments", "pipeline")
@@ -106,12 +106,38 @@ def check_pipeline(pipeline: PipelineConfig, environments: dict[str, PodnetConfi
     for name in pipeline.approval_before:
         if name not in environments:
             raise ConfigError(f"pipeline.approvalBefore: unknown environment {name!r}; defined: {defined}")
+    _check_approval_topic(pipeline)
     for name, environment in environments.items():
         if environment.account is None:
             raise ConfigError(
                 f"environments.{name}.account is not set; the pipeline deploys to explicit accounts, so give each"
                 " environment its 12-digit account id"
             )
+        if environment.nodes.ami_release_version is None:
+            raise ConfigError(
+                f"environments.{name}.nodes.amiReleaseVersion is not set; a pipeline deploys one AMI release to every"
+                ' environment, so pin it in the base "nodes" (e.g. "amiReleaseVersion": "v20260827")'
+            )
+
+
+def _check_approval_topic(pipeline: PipelineConfig) -> None:
+    """Approvers are told through a topic of the pipeline's own account and region (CodePipeline publishes to it)."""
+    topic = pipeline.approval_topic_arn
+    if topic is None:
+        if pipeline.approval_before:
+            raise ConfigError(
+                "pipeline.approvalTopicArn is not set; approvalBefore needs an SNS topic in the pipeline's account"
+                " and region to notify approvers, e.g. arn:aws:sns:<region>:<account>:podnet-approvals"
+            )
+        return
+    if not SNS_TOPIC_ARN.fullmatch(topic):
+        raise ConfigError(f"pipeline.approvalTopicArn {topic!r} is not an SNS topic ARN; use arn:aws:sns:...")
+    region, account = topic.split(":")[3:5]
+    if (account, region) != (pipeline.account, pipeline.region):
+        raise ConfigError(
+            f"pipeline.approvalTopicArn {topic!r} is in {account}/{region}; use a topic in the pipeline's account and"
+            f" region ({pipeline.account}/{pipeline.region})"
+        )
 
 
 def _check_distinct_clusters(environments: dict[str, PodnetConfig]) -> None:

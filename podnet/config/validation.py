@@ -15,9 +15,10 @@ from itertools import combinations, permutations
 from podnet.config.errors import ConfigError
 from podnet.config.existing_vpc_rules import DEFAULT_BLOCKS_PER_VPC, check_existing_vpc, existing_vpc_warnings
 from podnet.config.model import KUBECTL_LAYER_VERSION, SUPPORTED_KUBERNETES_VERSIONS, PodnetConfig
+from podnet.config.pod_network_rules import check_pod_network, prefix_reservation_warnings, warm_pool_warnings
 from podnet.config.regions import check_region
 from podnet.ipplan.architecture import architecture
-from podnet.ipplan.carving import carve_node_subnets, equal_blocks, usable_ips
+from podnet.ipplan.carving import carve_node_subnets, equal_blocks
 from podnet.ipplan.eni_limits import EniLimits, lookup
 from podnet.ipplan.instance_sizes import instance_size
 from podnet.ipplan.max_pods import max_pods
@@ -114,6 +115,7 @@ def validate(config: PodnetConfig) -> list[str]:
     _check_instance_types(config, "systemNodes.instanceTypes", config.system_nodes.instance_types)
     _check_node_sizes(config)
     _check_ip_alarms(config)
+    check_pod_network(config)
     return _warnings(config, types)
 
 
@@ -361,7 +363,7 @@ def _check_ip_alarms(config: PodnetConfig) -> None:
 
 
 def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
-    warnings = existing_vpc_warnings(config)
+    warnings = existing_vpc_warnings(config) + prefix_reservation_warnings(config) + warm_pool_warnings(config)
     # An existing VPC's blocks are not podnet's choice: only podnet's own blocks get this advice.
     own_blocks = _pod_blocks(config) if config.existing_vpc else [("vpcCidr", config.vpc_cidr), *_pod_blocks(config)]
     for setting, block in own_blocks:
@@ -371,8 +373,9 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
                 " cannot reach the real owners of those addresses. Prefer a block from 100.64.0.0/10"
             )
     pods = config.pod_subnet_cidrs
+    every_pod_subnet = [cidr for cidrs in config.zone_pod_subnet_cidrs.values() for cidr in cidrs]
     for setting, block in _pod_blocks(config):
-        if not any(subnet.subnet_of(block) for subnet in pods.values()):
+        if not any(subnet.subnet_of(block) for subnet in every_pod_subnet):
             warnings.append(
                 f"{setting} {block} holds no pod subnet, so the VPC gets a block nothing uses; place pod subnets in"
                 " it with podSubnets or remove it"
@@ -384,11 +387,12 @@ def _warnings(config: PodnetConfig, types: list[EniLimits]) -> list[str]:
             f" {DEFAULT_BLOCKS_PER_VPC}; ask for a quota increase (IPv4 CIDR blocks per VPC) before deploying"
         )
     per_node = max(max_pods(limits, config.max_pods_mode) for limits in types)
+    pod_ips = config.pod_subnet_ips
     for zone, sizes in config.node_group_sizes.items():
         setting = "podCidr" if config.pod_subnets is None else f"podSubnets.{zone}"
-        if usable_ips(pods[zone]) < sizes.max_size * per_node:
+        if pod_ips[zone] < sizes.max_size * per_node:
             warnings.append(
-                f"{setting}: pod subnet {pods[zone]} of {zone} has {usable_ips(pods[zone])} usable IPs for up to"
+                f"{setting}: pod subnet {pods[zone]} of {zone} has {pod_ips[zone]} usable IPs for up to"
                 f" {sizes.max_size} nodes x {per_node} pods at maxSize; use a larger block"
             )
     zones = config.node_availability_zones

@@ -1,33 +1,12 @@
-"""Turn VPC CNI custom networking on in the aws-node DaemonSet, and off again on delete."""
+"""Set podnet's pod networking mode and warm pool in the aws-node DaemonSet, and restore EKS's on delete."""
 
+from collections.abc import Mapping
 from typing import cast
 
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
-#: aws-node env of the VPC CNI as EKS installs it (v1.23.1 manifest; tests check the copy in tests/fixtures).
-#: None: the variable is absent upstream.
-UPSTREAM_ENV: dict[str, str | None] = {
-    "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "false",
-    "ENI_CONFIG_LABEL_DEF": None,
-    "ENABLE_PREFIX_DELEGATION": "false",
-    "WARM_PREFIX_TARGET": "1",
-}
-
-
-def custom_networking_env(*, prefix_delegation: bool) -> dict[str, str]:
-    """The aws-node variables podnet sets: custom networking keyed by AZ, prefix delegation on or off.
-
-    Every variable podnet manages is set in every mode (the same names, only values differ): on an update the
-    KubernetesPatch handler applies just the new apply patch, so a variable left out would keep the value an
-    earlier deploy gave it (prefix delegation switched off would stay on).
-    """
-    return {
-        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true",
-        "ENI_CONFIG_LABEL_DEF": "topology.kubernetes.io/zone",
-        "ENABLE_PREFIX_DELEGATION": "true" if prefix_delegation else "false",
-        "WARM_PREFIX_TARGET": "1",
-    }
+from podnet.config.aws_node_env import UPSTREAM_ENV
 
 
 def _container_env_patch(env: list[dict[str, str]]) -> dict[str, object]:
@@ -41,9 +20,8 @@ class AwsNodeCustomNetworking(Construct):
     value back, variables podnet added are removed (``$patch: delete`` on the list entry).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, prefix_delegation: bool) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, cluster: eks.Cluster, env: Mapping[str, str]) -> None:
         super().__init__(scope, construct_id)
-        env = custom_networking_env(prefix_delegation=prefix_delegation)
         restore: list[dict[str, str]] = []
         for name in env:
             original = UPSTREAM_ENV[name]

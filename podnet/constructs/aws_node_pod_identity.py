@@ -8,9 +8,15 @@ from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from podnet.nag import acknowledge, managed_policy
+from podnet.nag import acknowledge, iam5, managed_policy
 
 CNI_POLICY = "AmazonEKS_CNI_Policy"
+#: EC2 actions the pinned VPC CNI (v1.22.4, pkg/awsutils/awsutils.go) calls that AmazonEKS_CNI_Policy (v5, the
+#: AWS managed policy reference) lacks: DescribeSecurityGroups (discoverCustomSecurityGroups, run with subnet
+#: discovery, which is on by default; without it aws-node crash-looped, aws/amazon-vpc-cni-k8s#3704; upstream added
+#: it to its recommended policy in PR #3709). tests/test_aws_node_pod_identity.py checks the union against the
+#: calls in the source.
+MISSING_FROM_CNI_POLICY = ("ec2:DescribeSecurityGroups",)
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-node"
 
@@ -30,11 +36,14 @@ class AwsNodePodIdentity(Construct):
             assumed_by=iam.ServicePrincipal("pods.eks.amazonaws.com").with_session_tags(),
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(CNI_POLICY)],
         )
+        self.role.add_to_policy(iam.PolicyStatement(actions=list(MISSING_FROM_CNI_POLICY), resources=["*"]))
         acknowledge(
             self.role,
             "AmazonEKS_CNI_Policy is the policy AWS documents for the VPC CNI and keeps current with it; it now"
-            " sits on aws-node's own role instead of every node's",
+            " sits on aws-node's own role instead of every node's. ec2:DescribeSecurityGroups, which the policy"
+            " lacks, supports no resource-level permissions, so its resource is '*'",
             managed_policy(CNI_POLICY),
+            *iam5("Resource::*"),
         )
         self.association = eks.CfnPodIdentityAssociation(
             self,

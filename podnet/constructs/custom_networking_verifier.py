@@ -36,6 +36,45 @@ KUBECTL_URL = f"https://dl.k8s.io/release/{KUBECTL_VERSION}/bin/linux/amd64/kube
 KUBECTL_SHA256 = "ebbd080e7c2e275093b55915722043257eb24004363e20acb3c4d71919f88336"
 
 
+#: StartBuild condition keys that are present exactly when a request overrides the project's buildspec, source,
+#: environment (variables, image, privileged mode, compute, certificate, registry credential), role, artifacts,
+#: cache, logs or encryption key. Names from the CodeBuild condition keys guide and the Service Authorization
+#: Reference (README, "Security"); ``Null: true`` on all of them allows only a build exactly as the project defines it.
+START_BUILD_OVERRIDE_KEYS = tuple(
+    f"codebuild:{key}"
+    for key in (
+        "source.buildspec",
+        "source.location",
+        "source.auth.type",
+        "source.insecureSsl",
+        "secondarySources",
+        "environment.environmentVariables.name",
+        "environment.image",
+        "environment.type",
+        "environment.computeType",
+        "environment.privilegedMode",
+        "environment.certificate",
+        "environment.registryCredential",
+        "environment.imagePullCredentialsType",
+        "environment.fleet.fleetArn",
+        "serviceRole",
+        "artifacts",
+        "secondaryArtifacts",
+        "cache",
+        "logsConfig",
+        "encryptionKey",
+    )
+)
+
+
+def codebuild_principal(account: str, project_arn: str) -> iam.IPrincipal:
+    """CodeBuild, and only on behalf of one project of one account (confused-deputy protection with aws:SourceArn
+    and aws:SourceAccount, as the CodeBuild guide recommends for service roles)."""
+    return iam.ServicePrincipal("codebuild.amazonaws.com").with_conditions(
+        {"StringEquals": {"aws:SourceAccount": account}, "ArnEquals": {"aws:SourceArn": project_arn}}
+    )
+
+
 def verifier_role_names(account: str, region: str, cluster_name: str) -> tuple[str, str]:
     """(trigger role in the environment account, step role in the pipeline account): fixed names, because each
     side's policy must name the other before either exists, and IAM role names are global per account."""
@@ -72,14 +111,18 @@ class CustomNetworkingVerifier(Construct):
             description="podnet custom-networking check: HTTPS to the API server and AWS APIs",
         )
         security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "EKS API server, STS, S3, CloudWatch Logs, dl.k8s.io"
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "EKS API server, EKS, STS, S3, CloudWatch Logs, dl.k8s.io"
         )
         cluster.connections.allow_from(security_group, ec2.Port.tcp(443), "podnet custom-networking check")
 
+        stack = Stack.of(self)
+        # Named after the trigger role (another namespace), so the role's trust can name the project before it exists.
+        project_name = trigger_role_name
+        project_arn = f"arn:{stack.partition}:codebuild:{stack.region}:{stack.account}:project/{project_name}"
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            assumed_by=codebuild_principal(stack.account, project_arn),
             description="podnet custom-networking check: reads the cluster, runs test pods in podnet-verify",
         )
         self.role.add_to_policy(iam.PolicyStatement(actions=["eks:DescribeCluster"], resources=[cluster.cluster_arn]))
@@ -104,6 +147,7 @@ class CustomNetworkingVerifier(Construct):
         self.project = codebuild.Project(
             self,
             "Project",
+            project_name=project_name,
             description="podnet: check that pods take their IPs from the pod subnets",
             source=codebuild.Source.s3(bucket=script.bucket, path=script.s3_object_key),
             vpc=cluster.vpc,
@@ -154,14 +198,19 @@ class CustomNetworkingVerifier(Construct):
         )
         self.trigger_role.add_to_policy(
             iam.PolicyStatement(
-                actions=["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
+                actions=["codebuild:StartBuild"],
                 resources=[self.project.project_arn],
+                conditions={"Null": dict.fromkeys(START_BUILD_OVERRIDE_KEYS, "true")},
+            )
+        )
+        self.trigger_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["codebuild:BatchGetBuilds", "codebuild:StopBuild"], resources=[self.project.project_arn]
             )
         )
         self.trigger_role.add_to_policy(
             iam.PolicyStatement(actions=["logs:FilterLogEvents"], resources=[self.log_group.log_group_arn])
         )
-        stack = Stack.of(self)
         assets_bucket = f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-{stack.account}-{stack.region}"
         _acknowledge_verifier_findings(self.role, self.project, assets_bucket)
         self.project_output = CfnOutput(self, "ProjectName", value=self.project.project_name)

@@ -1,9 +1,10 @@
 """How long a leaving node gets, and a joining one, in one place. Each drain number must exceed the one before it.
 
 A pod's grace period runs inside NTH's drain, the drain inside the terminating lifecycle hook's heartbeat,
-and the heartbeat inside the rolling update's pause between two nodes. docs/node-lifecycle.md ("When nodes go away")
-explains the chain and what to raise for pods with a longer ``terminationGracePeriodSeconds``;
-tests/test_node_drain_timing.py checks the order on the synthesized template and chart values.
+and the heartbeat inside the rolling update's wait for a batch's Ready signals (podnet.ipplan.node_rolls).
+docs/node-lifecycle.md ("When nodes go away") explains the chain and what to raise for pods with a longer
+``terminationGracePeriodSeconds``; tests/test_node_drain_timing.py checks the order on the synthesized template
+and chart values.
 """
 
 #: The longest ``terminationGracePeriodSeconds`` podnet plans for: the Kubernetes default.
@@ -17,10 +18,6 @@ NODE_DRAIN_TIMEOUT_SECONDS = 120
 #: never completes the action (NTH down, drain failed or blocked by a PodDisruptionBudget). Then the hook's
 #: DefaultResult CONTINUE terminates it. The margin over the drain covers EventBridge/SQS delivery and NTH's poll.
 LIFECYCLE_HEARTBEAT_SECONDS = 240
-
-#: PauseTime of the CloudFormation rolling update after each one-node batch. At least the heartbeat, so at most
-#: one node drains at a time even if CloudFormation does not wait for the hook (not confirmed either way).
-ROLLING_UPDATE_PAUSE_SECONDS = 300
 
 #: HeartbeatTimeout of the launching lifecycle hook: how long a new instance waits to become a Ready node before
 #: the hook's DefaultResult CONTINUE puts it in service anyway (NTH down, or the node slow to join). NTH completes

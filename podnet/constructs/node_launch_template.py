@@ -6,13 +6,15 @@ role (mapped in aws-auth) is the same for all nodes.
 
 from collections.abc import Sequence
 
-from aws_cdk import Tags
+from aws_cdk import Aws, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data
+from podnet.constructs.nodeadm_user_data import node_config, nodeadm_user_data, ready_signal_part
+from podnet.ipplan.ami_releases import release_image_parameter
+from podnet.ipplan.node_rolls import READY_SIGNAL_MARGIN_SECONDS, READY_SIGNAL_TIMEOUT_SECONDS
 from podnet.nag import acknowledge, managed_policy
 
 #: No AmazonEKS_CNI_Policy: aws-node gets it through Pod Identity (podnet/constructs/aws_node_pod_identity.py).
@@ -22,18 +24,6 @@ NODE_MANAGED_POLICIES = (
     "AmazonSSMManagedInstanceCore",
 )
 ROOT_VOLUME_GIB = 50
-
-
-def al2023_ami_parameter(kubernetes_version: str, arch: str, release: str | None = None) -> str:
-    """The SSM parameter EKS publishes an AL2023 AMI under (resolved at deploy, not synth).
-
-    Without ``release``: the currently recommended AMI, a value that moves with every AMI release. With it
-    (``v20260827``): the parameter of that one release, which never changes.
-    """
-    prefix = f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/{arch}/standard"
-    if release is None:
-        return f"{prefix}/recommended/image_id"
-    return f"{prefix}/amazon-eks-node-al2023-{arch}-standard-{kubernetes_version}-{release}/image_id"
 
 
 class NodeLaunchTemplate(Construct):
@@ -48,7 +38,7 @@ class NodeLaunchTemplate(Construct):
         cluster_name: str,
         kubernetes_version: str,
         arch: str,
-        ami_release_version: str | None,
+        ami_release: str,
         service_cidr: str,
         max_pods_expression: str,
         cni_fingerprint: str,
@@ -67,13 +57,23 @@ class NodeLaunchTemplate(Construct):
                 service_cidr=service_cidr,
                 max_pods=max_pods_expression,
                 kubelet_flags=kubelet_flags,
-            )
+            ),
+            ready_signal=ready_signal_part(
+                cluster_name=cluster_name,
+                api_server_endpoint=cluster.cluster_endpoint,
+                wait_seconds=READY_SIGNAL_TIMEOUT_SECONDS - READY_SIGNAL_MARGIN_SECONDS,
+            ),
+        )
+        # The Ready signal: a node may signal resources of this stack only (its ARN is the stack id). aws-cdk-lib grants
+        # the same to a group with a creation policy; a group starting at 0 nodes has none, but rolls all the same.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["cloudformation:SignalResource"], resources=[Aws.STACK_ID])
         )
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
             machine_image=ec2.MachineImage.from_ssm_parameter(
-                al2023_ami_parameter(kubernetes_version, arch, ami_release_version)
+                release_image_parameter(kubernetes_version, arch, ami_release)
             ),
             user_data=user_data,
             role=self.role,

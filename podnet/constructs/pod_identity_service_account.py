@@ -2,6 +2,7 @@
 
 from typing import cast
 
+from aws_cdk import CfnResource
 from aws_cdk import aws_eks_v2 as eks
 from constructs import Construct
 
@@ -14,7 +15,7 @@ def pod_identity_service_account(
     For a Helm chart: set the chart's ``serviceAccount.create`` to false, use ``name``, and make the chart depend
     on the returned account (an association only affects pods created after it).
     """
-    return eks.ServiceAccount(
+    account = eks.ServiceAccount(
         scope,
         "ServiceAccount",
         # jsii's Python typing of Cluster lacks ICluster.kubectl_provider_options; the object has it.
@@ -23,3 +24,10 @@ def pod_identity_service_account(
         namespace=namespace,
         identity_type=eks.IdentityType.POD_IDENTITY,
     )
+    # Applied with overwrite (``kubectl apply`` on create too), like podnet's other manifests: a create that finds
+    # the account already there (a logical id changed by a refactor, a retried deploy) updates it, not fails.
+    manifest = next(child for child in account.node.find_all() if isinstance(child, eks.KubernetesManifest))
+    cfn_manifest = manifest.node.default_child
+    assert isinstance(cfn_manifest, CfnResource)
+    cfn_manifest.add_property_override("Overwrite", True)
+    return account

@@ -1,6 +1,7 @@
 """CloudWatch alarms before a zone runs out of pod IPs: AWS publishes no per-subnet IP metric, so a small function
 does, every five minutes (``podnet/functions/pod_ip_metrics``)."""
 
+import json
 from collections.abc import Mapping
 from ipaddress import IPv4Network
 from pathlib import Path
@@ -18,12 +19,13 @@ from constructs import Construct
 
 from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.functions.pod_ip_metrics import handler as pod_ip_metrics
-from podnet.ipplan.carving import usable_ips
-from podnet.nag import acknowledge, iam5
+from podnet.nag import acknowledge, iam5, skip_checkov
 
 #: CloudWatch namespace of the function's metrics; its role may publish to this one only.
 NAMESPACE = "podnet"
 SCHEDULE = Duration.minutes(5)
+#: EventBridge's attempts to deliver a run that Lambda throttled or could not take, within the schedule period.
+RETRY_ATTEMPTS = 2
 #: A zone's alarm fires after this many low five-minute periods in a row (one scale-up burst is not a page).
 LOW_PERIODS = 2
 #: The function's alarm fires after this many five-minute periods without a complete report.
@@ -33,8 +35,9 @@ SILENT_PERIODS = 3
 class PodIpAlarms(Construct):
     """The metrics function on a schedule, one alarm per pod subnet, and one for when the function stops reporting.
 
-    ``pod_subnet_ids`` maps each zone to its pod subnet id (a token is fine); ``pod_subnet_cidrs`` gives the
-    subnets' sizes for the alarm descriptions. With ``topic_arn`` every alarm notifies that SNS topic on ALARM and
+    ``pod_subnet_ids`` maps each zone to its pod subnet id (a token is fine); ``pod_subnet_cidrs`` and ``pod_ips``
+    (the addresses pods can get: whole /28s with prefix delegation, podnet.ipplan.prefixes) give the subnets' sizes
+    to the alarm descriptions and the function. With ``topic_arn`` every alarm notifies that SNS topic on ALARM and
     on OK.
     """
 
@@ -46,6 +49,7 @@ class PodIpAlarms(Construct):
         cluster_name: str,
         pod_subnet_ids: Mapping[str, str],
         pod_subnet_cidrs: Mapping[str, IPv4Network],
+        pod_ips: Mapping[str, int],
         min_free_percent: float,
         topic_arn: str | None,
     ) -> None:
@@ -89,10 +93,13 @@ class PodIpAlarms(Construct):
             log_group=self.log_group,
             memory_size=128,
             timeout=Duration.seconds(30),
+            # One run at a time, and never more: a run takes seconds, the next comes five minutes later.
+            reserved_concurrent_executions=1,
             environment={
                 "CLUSTER_NAME": cluster_name,
                 "METRIC_NAMESPACE": NAMESPACE,
                 "POD_SUBNETS": Stack.of(self).to_json_string(dict(pod_subnet_ids)),
+                "POD_IPS": json.dumps({zone: pod_ips[zone] for zone in pod_subnet_ids}),
             },
         )
         self.schedule = events.Rule(
@@ -100,7 +107,19 @@ class PodIpAlarms(Construct):
             "Schedule",
             description=f"podnet: free pod IPs of cluster {cluster_name}, every {SCHEDULE.to_minutes()} minutes",
             schedule=events.Schedule.rate(SCHEDULE),
-            targets=[targets.LambdaFunction(self.function)],
+            targets=[targets.LambdaFunction(self.function, retry_attempts=RETRY_ATTEMPTS, max_event_age=SCHEDULE)],
+        )
+        # A failed run is not retried (the next scheduled run is the retry) and the Failing alarm below counts it.
+        self.function.configure_async_invoke(retry_attempts=0, max_event_age=SCHEDULE)
+        skip_checkov(
+            self.function,
+            "AWS::Lambda::Function",
+            "scheduled every five minutes: a failed run's event is a clock tick that the next run replaces, so a"
+            " dead-letter queue would hold nothing to replay; failures are the Failing alarm's. It calls AWS APIs"
+            " only (no VPC access needed), and its environment holds the cluster name and subnet ids, no secret",
+            "CKV_AWS_116",
+            "CKV_AWS_117",
+            "CKV_AWS_173",
         )
 
         #: Zone -> the alarm on its pod subnet's free share.
@@ -110,7 +129,7 @@ class PodIpAlarms(Construct):
             self.low_free_ips[zone] = cloudwatch.Alarm(
                 self,
                 f"LowFreeIps-{zone}",
-                alarm_description=f"Cluster {cluster_name}: pod subnet {cidr} in {zone} ({usable_ips(cidr)} usable IPs)"
+                alarm_description=f"Cluster {cluster_name}: pod subnet {cidr} in {zone} ({pod_ips[zone]} pod IPs)"
                 f" has less than {min_free_percent:g}% free; new pods in {zone} may get no IP",
                 metric=cloudwatch.Metric(
                     namespace=NAMESPACE,
@@ -145,11 +164,28 @@ class PodIpAlarms(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             threshold=len(pod_subnet_ids),
             evaluation_periods=SILENT_PERIODS,
-            # A failed run publishes nothing: silence is the failure.
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            # Not BREACHING: a new alarm has no data until the first scheduled run, and "missing is breaching" would
+            # page right after the first deploy. Silence shows as INSUFFICIENT_DATA instead, which notifies (below);
+            # a new alarm starts in that state, and actions fire on changes of state only.
+            treat_missing_data=cloudwatch.TreatMissingData.MISSING,
+        )
+        #: A function that fails from its first run never reports, so the alarm above would never leave its initial
+        #: state: its failed runs (Lambda ``Errors``) have an alarm of their own.
+        self.failing = cloudwatch.Alarm(
+            self,
+            "Failing",
+            alarm_description=f"Cluster {cluster_name}: podnet's pod-IP metrics function failed in"
+            f" {SILENT_PERIODS} five-minute periods in a row, so the low-IP alarms cannot fire;"
+            f" see log group {self.log_group.log_group_name}",
+            metric=self.function.metric_errors(period=SCHEDULE, statistic=cloudwatch.Stats.SUM),
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            threshold=1,
+            evaluation_periods=SILENT_PERIODS,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         if topic_arn is not None:
             notify = cloudwatch_actions.SnsAction(sns.Topic.from_topic_arn(self, "Topic", topic_arn))
-            for alarm in (*self.low_free_ips.values(), self.not_reporting):
+            for alarm in (*self.low_free_ips.values(), self.not_reporting, self.failing):
                 alarm.add_alarm_action(notify)
                 alarm.add_ok_action(notify)
+            self.not_reporting.add_insufficient_data_action(notify)

@@ -6,14 +6,16 @@ Autoscaler can only choose a zone by choosing a group (a group spanning zones hi
 """
 
 from collections.abc import Sequence
+from itertools import pairwise
 
-from aws_cdk import Annotations, Duration, Tags
+from aws_cdk import Annotations, Aws, Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from podnet.constructs.node_drain_timing import ROLLING_UPDATE_PAUSE_SECONDS
+from podnet.constructs.nodeadm_user_data import SIGNAL_RESOURCE_TAG, SIGNAL_STACK_TAG
 from podnet.ipplan.node_groups import GroupSizes
+from podnet.ipplan.node_rolls import RollSettings
 from podnet.nag import acknowledge, rule
 
 
@@ -49,7 +51,9 @@ class SpotNodeGroup(Construct):
         sizes: GroupSizes,
         fixed_size: bool,
         max_pods: int,
+        roll: RollSettings,
     ) -> None:
+        """``roll``: how the group's nodes are replaced when the launch template changes (podnet.ipplan.node_rolls)."""
         super().__init__(scope, construct_id)
         #: The zone whose node subnet (and so whose ENIConfig and pod subnet) the group's nodes use.
         self.zone = zone
@@ -78,12 +82,28 @@ class SpotNodeGroup(Construct):
                     for instance_type in instance_types
                 ],
             ),
+            # A replacement counts once its node is Ready: with WaitOnResourceSignals, CloudFormation waits up to
+            # PauseTime for a signal from each new instance of a batch and fails (and rolls back) the update when one
+            # is missing or FAILURE (CloudFormation user guide, "UpdatePolicy attribute", AutoScalingRollingUpdate).
+            # The node signals once its Node object is Ready (podnet/constructs/nodeadm_user_data.py). No batch is
+            # larger than the cluster-wide budget, and the groups roll one after another (roll_one_after_another).
             update_policy=autoscaling.UpdatePolicy.rolling_update(
-                max_batch_size=1,
+                max_batch_size=min(roll.batch_size, sizes.max_size),
                 min_instances_in_service=rolling_update_min_in_service(sizes.min_size, sizes.max_size),
-                pause_time=Duration.seconds(ROLLING_UPDATE_PAUSE_SECONDS),
+                pause_time=Duration.seconds(roll.pause_seconds),
+                wait_on_resource_signals=roll.wait_for_ready,
             ),
+            # The first nodes count only once Ready too (CreationPolicy): a group that cannot bring up Ready nodes
+            # fails the deploy instead of reporting success. CloudFormation starts the group at desired, else min.
+            signals=autoscaling.Signals.wait_for_all(timeout=Duration.seconds(roll.pause_seconds))
+            if roll.wait_for_ready and (sizes.desired_size if fixed_size else sizes.min_size) > 0
+            else None,
         )
+        cfn_group = self.auto_scaling_group.node.default_child
+        assert isinstance(cfn_group, autoscaling.CfnAutoScalingGroup)
+        # Where this group's nodes send their Ready signal (see SIGNAL_STACK_TAG).
+        Tags.of(self.auto_scaling_group).add(SIGNAL_STACK_TAG, Aws.STACK_NAME)
+        Tags.of(self.auto_scaling_group).add(SIGNAL_RESOURCE_TAG, Stack.of(self).get_logical_id(cfn_group))
         if fixed_size:
             Annotations.of(self.auto_scaling_group).acknowledge_warning(
                 "@aws-cdk/aws-autoscaling:desiredCapacitySet",
@@ -98,3 +118,12 @@ class SpotNodeGroup(Construct):
             rule("EC26"),
             rule("AS3"),
         )
+
+
+def roll_one_after_another(groups: Sequence[SpotNodeGroup]) -> None:
+    """Each group's rolling update starts only when the previous group's has finished, so at most one group's batch
+    is out at any time: CloudFormation updates a resource only after those it depends on ("DependsOn attribute":
+    DependsOn overrides the default parallelism of creates, updates and deletes). A failed batch stops the roll in
+    its group; the later groups are not touched. The first deploy creates the groups one after another too."""
+    for previous, group in pairwise(groups):
+        group.auto_scaling_group.node.add_dependency(previous.auto_scaling_group)

@@ -22,6 +22,7 @@ from constructs import Construct
 from podnet.constructs.node_launch_template import NodeLaunchTemplate
 from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
 from podnet.ipplan.node_groups import GroupSizes
+from podnet.ipplan.node_rolls import RollSettings
 
 #: The label every system node registers with, and the taint that keeps other pods off it.
 LABEL_KEY = "podnet/system"
@@ -49,7 +50,7 @@ class SystemNodes(Construct):
         cluster_name: str,
         kubernetes_version: str,
         arch: str,
-        ami_release_version: str | None,
+        ami_release: str,
         service_cidr: str,
         max_pods_expression: str,
         cni_fingerprint: str,
@@ -58,6 +59,7 @@ class SystemNodes(Construct):
         instance_types: Sequence[str],
         group_sizes: Mapping[str, GroupSizes],
         max_pods: int,
+        roll: RollSettings,
     ) -> None:
         super().__init__(scope, construct_id)
         self.template = NodeLaunchTemplate(
@@ -67,7 +69,7 @@ class SystemNodes(Construct):
             cluster_name=cluster_name,
             kubernetes_version=kubernetes_version,
             arch=arch,
-            ami_release_version=ami_release_version,
+            ami_release=ami_release,
             service_cidr=service_cidr,
             max_pods_expression=max_pods_expression,
             cni_fingerprint=cni_fingerprint,
@@ -88,6 +90,7 @@ class SystemNodes(Construct):
                 sizes=sizes,
                 fixed_size=True,
                 max_pods=max_pods,
+                roll=roll,
             )
             for zone, sizes in group_sizes.items()
         ]

@@ -12,7 +12,7 @@ from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
 from podnet.constructs.log_encryption_key import LogEncryptionKey
-from podnet.nag import acknowledge, iam5, logical_id
+from podnet.nag import acknowledge, iam5, logical_id, skip_checkov
 
 HANDLER_DIR = Path(__file__).parent.parent / "functions" / "teardown_cleanup"
 #: The CNI tag every ENI it creates carries (see the handler); IAM lets the function delete only such ENIs.
@@ -145,6 +145,18 @@ class TeardownCleanup(Construct):
             "aws-cdk-lib's custom-resource provider framework invokes the cleanup function and its versions"
             " (<function ARN>:*), nothing else",
             *iam5(f"Resource::<{logical_id(self.function)}.Arn>:*"),
+        )
+        skip_checkov(
+            self,
+            "AWS::Lambda::Function",
+            "the cleanup and its custom-resource framework run only when CloudFormation calls them (stack delete),"
+            " synchronously: a failure fails the stack operation, which is the failure handling, and no queue"
+            " could retry it; they call AWS APIs only (outside the VPC, so a VPC being torn down cannot strand"
+            " them); the framework's environment holds the function's name, no secret",
+            "CKV_AWS_115",
+            "CKV_AWS_116",
+            "CKV_AWS_117",
+            "CKV_AWS_173",
         )
 
 

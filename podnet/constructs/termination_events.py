@@ -14,7 +14,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from podnet.nag import acknowledge, rule
+from podnet.nag import acknowledge, rule, skip_checkov
 
 #: NTH's documented retention: an event older than this is about an instance that is already gone.
 QUEUE_RETENTION = Duration.seconds(300)
@@ -43,6 +43,13 @@ class TerminationEvents(Construct):
             "SQS3: a dead-letter queue would only collect termination events for instances that are gone; an"
             " event NTH cannot handle returns to the queue and expires with the 300 s retention",
             rule("SQS3"),
+        )
+        skip_checkov(
+            self.queue,
+            "AWS::SQS::Queue",
+            "encrypted with SSE-SQS, as NTH documents: a customer key would need a key policy for EventBridge and"
+            " kms:Decrypt for NTH, and the AWS managed SQS key cannot be used with EventBridge",
+            "CKV_AWS_27",
         )
         self._target = targets.SqsQueue(self.queue)
         self._rule(

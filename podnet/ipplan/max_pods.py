@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from podnet.ipplan.eni_limits import EniLimits
+from podnet.ipplan.prefixes import PREFIX_SIZE
 
-#: Addresses per /28 prefix under prefix delegation.
-PREFIX_SIZE = 16
 #: kubelet's own pods on host networking (aws-node, kube-proxy) that take no VPC address.
 HOST_NETWORK_PODS = 2
 

@@ -4,18 +4,23 @@ Errors that mean "could not check" (no credentials, access denied, no connection
 saying what to do; any other API answer is data for the checks.
 """
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Any
 
 from podnet.config.model import ExistingVpcConfig, PodnetConfig
+from podnet.ipplan.ami_releases import recommended_parameter, release_image_parameter
+from podnet.ipplan.architecture import architecture
 from podnet.preflight.checks import (
     ELASTIC_IP_QUOTA,
     Result,
+    check_ami_release,
     check_elastic_ips,
     check_existing_vpc,
     check_instance_types,
+    check_node_subnets_excluded,
     check_zones,
 )
 
@@ -57,6 +62,15 @@ class Target:
     #: Setting (``podCidr``, ``additionalPodCidrs[0]``, ...) -> the block podnet associates.
     pod_blocks: dict[str, IPv4Network]
     existing_vpc: ExistingVpcConfig | None
+    kubernetes_version: str
+    arch: str
+    #: The nodes' AMI release, and whether podnet pinned it (no nodes.amiReleaseVersion).
+    ami_release: str
+    ami_pinned_by_podnet: bool
+    #: What a roll of every node takes (podnet plan's estimate), for the newer-release message.
+    roll: str
+    #: podNetworking subnet-discovery: the existing node subnets must be tagged to be excluded.
+    subnet_discovery: bool = False
 
 
 def target_of(config: PodnetConfig) -> Target:
@@ -86,6 +100,12 @@ def target_of(config: PodnetConfig) -> Target:
             },
         },
         existing_vpc=existing,
+        kubernetes_version=config.kubernetes_version,
+        arch=architecture(config.nodes.instance_types[0]),
+        ami_release=config.node_ami_release,
+        ami_pinned_by_podnet=config.nodes.ami_release_version is None,
+        roll=config.node_roll_estimate.summary(),
+        subnet_discovery=config.pod_networking == "subnet-discovery",
     )
 
 
@@ -114,7 +134,8 @@ def run_checks(target: Target, session: "Session") -> tuple[str, list[Result]]:
         if code in DENIED:
             raise CannotRun(
                 f"podnet: access denied for {operation} ({code}); preflight needs read-only access (sts:"
-                "GetCallerIdentity, ec2:Describe*, servicequotas:GetServiceQuota): use credentials that have it"
+                "GetCallerIdentity, ec2:Describe*, servicequotas:GetServiceQuota, ssm:GetParameter): use credentials"
+                " that have it"
             ) from None
         raise CannotRun(f"podnet: AWS answered {code} to {operation}: {_first_line(error)}") from None
     except BotoCoreError as error:
@@ -140,7 +161,43 @@ def _checks(target: Target, session: "Session") -> list[Result]:
     results.append(_elastic_ips(target, session, ec2))
     if target.existing_vpc is not None:
         results += _existing_vpc(target, target.existing_vpc, ec2)
+    results.append(_ami_release(target, session))
     return results
+
+
+def _ami_release(target: Target, session: "Session") -> Result:
+    """Read the release's own parameter and the ``recommended`` one (EKS publishes both in every region it serves)."""
+    from botocore.exceptions import ClientError
+
+    ssm = session.client("ssm", region_name=target.region)
+
+    def value(name: str) -> str | None:
+        try:
+            found = ssm.get_parameter(Name=name)["Parameter"].get("Value")
+            return found if isinstance(found, str) else None
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                return None
+            raise
+
+    exists = value(release_image_parameter(target.kubernetes_version, target.arch, target.ami_release)) is not None
+    recommended = value(recommended_parameter(target.kubernetes_version, target.arch))
+    image_name = None
+    if recommended is not None:
+        try:
+            image_name = json.loads(recommended).get("image_name")
+        except (ValueError, AttributeError):
+            image_name = None
+    return check_ami_release(
+        release=target.ami_release,
+        pinned_by_podnet=target.ami_pinned_by_podnet,
+        kubernetes_version=target.kubernetes_version,
+        arch=target.arch,
+        region=target.region,
+        release_exists=exists,
+        recommended_image_name=image_name if isinstance(image_name, str) else None,
+        roll=target.roll,
+    )
 
 
 def _elastic_ips(target: Target, session: "Session", ec2: "EC2Client") -> Result:
@@ -169,7 +226,10 @@ def _existing_vpc(target: Target, existing: ExistingVpcConfig, ec2: "EC2Client")
     known = {t["RouteTableId"] for t in tables}
     if set(stated) - known:
         tables += _route_tables(ec2, [{"Name": "route-table-id", "Values": sorted(set(stated) - known)}])
-    return check_existing_vpc(existing, target.pod_blocks, target.region, vpcs, subnets, tables)
+    results = check_existing_vpc(existing, target.pod_blocks, target.region, vpcs, subnets, tables)
+    if target.subnet_discovery:
+        results += check_node_subnets_excluded(existing, subnets)
+    return results
 
 
 def _route_tables(ec2: "EC2Client", filters: Sequence[Any]) -> list[Any]:

@@ -9,6 +9,7 @@ from ipaddress import IPv4Network
 from typing import Any, Literal
 
 from podnet.config.model import ExistingVpcConfig
+from podnet.ipplan.ami_releases import release_date, release_of_image_name
 
 #: Zone ids EKS does not accept for control-plane subnets (EKS user guide, network-reqs: "Subnet requirements").
 #: Zone *names* map to different ids in every account, so only DescribeAvailabilityZones can tell.
@@ -17,6 +18,8 @@ EKS_REFUSED_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
 ELASTIC_IP_QUOTA = ("ec2", "L-0263D0A3")
 
 Status = Literal["pass", "fail", "skip"]
+#: The VPC CNI's subnet discovery tag (v1.22.4 pkg/awsutils/awsutils.go): 0 excludes a subnet from pod ENIs.
+SUBNET_DISCOVERY_TAG = "kubernetes.io/role/cni"
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,35 @@ def _check_node_subnets(
     return results
 
 
+def check_node_subnets_excluded(existing: ExistingVpcConfig, subnets: Sequence[Mapping[str, Any]]) -> list[Result]:
+    """With podNetworking subnet-discovery, each existing node subnet carries ``kubernetes.io/role/cni=0``, so the
+    VPC CNI never gives pods its routable IPs (podnet cannot tag subnets it does not own).
+
+    ``subnets``: DescribeSubnets' ``Subnets`` for the node subnets.
+    """
+    subnet_by_id = {s["SubnetId"]: s for s in subnets}
+    results = []
+    for zone, node in existing.node_subnets.items():
+        setting = f"existingVpc.nodeSubnets.{zone}"
+        subnet = subnet_by_id.get(node.subnet_id)
+        if subnet is None:
+            continue  # _check_node_subnets reports a missing subnet
+        tags = {tag["Key"]: tag["Value"] for tag in subnet.get("Tags", [])}
+        if tags.get(SUBNET_DISCOVERY_TAG) == "0":
+            results.append(_passed("subnet-discovery", setting, f"{node.subnet_id} is tagged {SUBNET_DISCOVERY_TAG}=0"))
+            continue
+        found = "untagged" if SUBNET_DISCOVERY_TAG not in tags else f"tagged {tags[SUBNET_DISCOVERY_TAG]}"
+        results.append(
+            _failed(
+                "subnet-discovery",
+                setting,
+                f"{node.subnet_id} is {found} for {SUBNET_DISCOVERY_TAG}, so pods would take its routable IPs; run"
+                f" aws ec2 create-tags --resources {node.subnet_id} --tags Key={SUBNET_DISCOVERY_TAG},Value=0",
+            )
+        )
+    return results
+
+
 def _route_table_of(subnet_id: str, vpc_id: str, route_tables: Sequence[Mapping[str, Any]]) -> str | None:
     """The table a subnet uses: its explicit association, else the VPC's main table (None if unknown)."""
     main = None
@@ -274,6 +306,49 @@ def _check_route_destinations(
             " (a smaller or different one)",
         )
     return _passed("existing-vpc", setting, f"no route destination in {vpc_id} blocks associating {pod_cidr}")
+
+
+def check_ami_release(
+    *,
+    release: str,
+    pinned_by_podnet: bool,
+    kubernetes_version: str,
+    arch: str,
+    region: str,
+    release_exists: bool,
+    recommended_image_name: str | None,
+    roll: str,
+) -> Result:
+    """The nodes' AMI release exists in the region, and whether EKS recommends a newer one (and what moving rolls).
+
+    ``release_exists``: the release's ``image_id`` parameter was found; ``recommended_image_name``: ``image_name`` of
+    the ``recommended`` parameter's JSON value, None when there is none.
+    """
+    setting = "nodes.amiReleaseVersion"
+    source = "podnet's pinned release" if pinned_by_podnet else "the configured release"
+    if not release_exists:
+        return _failed(
+            "ami-release",
+            setting,
+            f"{source} {release} has no AL2023 {arch} AMI for Kubernetes {kubernetes_version} in {region}; set"
+            f" {setting} to a release amazon-eks-ami published for it",
+        )
+    newer = None if recommended_image_name is None else release_of_image_name(recommended_image_name)
+    if newer is None:
+        return Result(
+            "ami-release",
+            setting,
+            "skip",
+            f"{setting}: {source} {release} exists in {region}; EKS names no recommended release to compare with",
+        )
+    if release_date(newer) <= release_date(release):
+        return _passed("ami-release", setting, f"{source} {release} is EKS's recommended release or newer")
+    return _passed(
+        "ami-release",
+        setting,
+        f"{source} {release} runs; EKS recommends the newer {newer} ({recommended_image_name}). Setting {setting}"
+        f" to {newer} rolls every node on the next deploy: {roll}",
+    )
 
 
 def _passed(check: str, setting: str, message: str) -> Result:

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from podnet.charts.eni_config_chart import EniConfigChart
 from podnet.config.model import PodnetConfig
-from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking, custom_networking_env
+from podnet.constructs.aws_node_custom_networking import AwsNodeCustomNetworking
 from podnet.constructs.aws_node_pod_identity import AwsNodePodIdentity
 from podnet.constructs.cluster_autoscaler import ClusterAutoscaler
 from podnet.constructs.core_dns import CoreDns
@@ -26,16 +26,18 @@ from podnet.constructs.node_access import NodeAccess
 from podnet.constructs.node_launch_template import NodeLaunchTemplate
 from podnet.constructs.node_termination_handler import NodeTerminationHandler
 from podnet.constructs.overwriting_chart import apply_chart
+from podnet.constructs.pod_identity_agent_version import PodIdentityAgentVersion
 from podnet.constructs.pod_ip_alarms import PodIpAlarms
 from podnet.constructs.pod_subnets import PodSubnets
-from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
+from podnet.constructs.spot_node_group import SpotNodeGroup, roll_one_after_another, zone_construct_id
 from podnet.constructs.system_nodes import SystemNodes
 from podnet.constructs.teardown_cleanup import TeardownCleanup
 from podnet.constructs.termination_events import TerminationEvents
 from podnet.constructs.termination_queue_alarm import TerminationQueueAlarm
+from podnet.constructs.vpc_cni_addon import VpcCniAddon
 from podnet.ipplan.architecture import architecture
 from podnet.ipplan.max_pods import max_pods_expression
-from podnet.nag import acknowledge, iam5, managed_policy, rule
+from podnet.nag import acknowledge, iam5, managed_policy, rule, skip_checkov
 from podnet.stacks.network_stack import NetworkStack
 
 ENDPOINT_ACCESS = {
@@ -51,6 +53,14 @@ ALL_LOG_TYPES = [
     eks.ClusterLoggingTypes.SCHEDULER,
 ]
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+#: aws-node variables whose change must reach every pod ENI, so the nodes roll (the warm pool's do not need it;
+#: WARM_PREFIX_TARGET stays in for the fingerprint deployed clusters have).
+NODE_ROLL_VARIABLES = (
+    "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
+    "ENI_CONFIG_LABEL_DEF",
+    "ENABLE_PREFIX_DELEGATION",
+    "WARM_PREFIX_TARGET",
+)
 
 
 class ClusterStack(Stack):
@@ -116,33 +126,53 @@ class ClusterStack(Stack):
             subnet_cidrs=config.pod_subnet_cidrs,
             node_subnets=self.node_subnets,
             cluster_name=config.cluster_name,
+            prefix_reservations=config.pod_subnet_prefix_reservations,
+            discovery_subnet_cidrs=config.discovery_subnet_cidrs,
+            subnet_discovery=config.pod_networking == "subnet-discovery",
         )
         pod_subnets = self.pod_subnets.subnets
         teardown = TeardownCleanup(
             self,
             "TeardownCleanup",
             vpc=vpc,
-            pod_subnets=list(pod_subnets.values()),
+            pod_subnets=self.pod_subnets.all_subnets,
             cluster_name=config.cluster_name,
         )
         # On delete, CloudFormation removes the cluster and the nodes first, then runs the cleanup (which depends on
         # the pod subnets), then deletes the pod subnets and the CIDR associations.
         self._cfn_cluster().node.add_dependency(teardown.resource)
         charts = cdk8s.App()
-        eni_configs = apply_chart(
-            self.cluster,
-            "EniConfigs",
-            EniConfigChart(
-                charts,
-                "eni-configs",
-                subnet_ids={zone: pod_subnets[zone].attr_subnet_id for zone in node_zones},
-                security_group_ids=[cluster_security_group.security_group_id],
-            ),
+        # Custom networking: one ENIConfig per zone. Subnet discovery needs none (the CNI finds the tagged subnets).
+        eni_configs: list[eks.KubernetesManifest] = []
+        if config.pod_networking == "custom-networking":
+            eni_configs.append(
+                apply_chart(
+                    self.cluster,
+                    "EniConfigs",
+                    EniConfigChart(
+                        charts,
+                        "eni-configs",
+                        subnet_ids={zone: pod_subnets[zone].attr_subnet_id for zone in node_zones},
+                        security_group_ids=[cluster_security_group.security_group_id],
+                    ),
+                )
+            )
+        vpc_cni = VpcCniAddon(
+            self,
+            "VpcCni",
+            cluster=self.cluster,
+            version=config.vpc_cni_version,
+            env=config.aws_node_env,
         )
         aws_node = AwsNodeCustomNetworking(
-            self, "AwsNodeCustomNetworking", cluster=self.cluster, prefix_delegation=config.prefix_delegation
+            self, "AwsNodeCustomNetworking", cluster=self.cluster, env=config.aws_node_env
         )
+        # The add-on takes aws-node over (OVERWRITE) before the patch runs, never after.
+        aws_node.patch.node.add_dependency(vpc_cni.addon)
         aws_node_identity = AwsNodePodIdentity(self, "AwsNodePodIdentity", cluster=self.cluster)
+        PodIdentityAgentVersion(
+            self, "PodIdentityAgentVersion", cluster=self.cluster, kubernetes_version=config.kubernetes_version
+        )
         # Construct id "SpotNodes" keeps the node role's and launch template's logical ids of the single-group era.
         self.node_template = NodeLaunchTemplate(
             self,
@@ -151,7 +181,7 @@ class ClusterStack(Stack):
             cluster_name=config.cluster_name,
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.nodes.instance_types[0]),
-            ami_release_version=config.nodes.ami_release_version,
+            ami_release=config.node_ami_release,
             service_cidr=str(config.service_cidr),
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
@@ -164,7 +194,7 @@ class ClusterStack(Stack):
             cluster_name=config.cluster_name,
             kubernetes_version=config.kubernetes_version,
             arch=architecture(config.system_nodes.instance_types[0]),
-            ami_release_version=config.nodes.ami_release_version,
+            ami_release=config.system_node_ami_release,
             service_cidr=str(config.service_cidr),
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
@@ -173,6 +203,7 @@ class ClusterStack(Stack):
             instance_types=config.system_nodes.instance_types,
             group_sizes=config.system_group_sizes,
             max_pods=config.system_node_max_pods,
+            roll=config.node_roll,
         )
         #: Drains nodes before they go; call ``termination_handler.manage(group)`` for every node group.
         self.termination_handler = NodeTerminationHandler(
@@ -212,14 +243,22 @@ class ClusterStack(Stack):
                 sizes=sizes,
                 fixed_size=not config.nodes.autoscaler,
                 max_pods=config.node_max_pods,
+                roll=config.node_roll,
             )
             for zone, sizes in config.node_group_sizes.items()
         ]
+        # Every group rolls in turn within one cluster-wide budget: the system groups first, then the spot zones.
+        roll_one_after_another([*self.system_nodes.groups, *self.node_groups])
         for group in [*self.system_nodes.groups, *self.node_groups]:
             # The point of podnet: no node joins before custom networking is complete, so none needs recycling;
             # and aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
             group.auto_scaling_group.node.add_dependency(
-                aws_node.patch, eni_configs, *node_access.grants, aws_node_identity.association, aws_node_identity.agent
+                vpc_cni.addon,
+                aws_node.patch,
+                *eni_configs,
+                *node_access.grants,
+                aws_node_identity.association,
+                aws_node_identity.agent,
             )
             group.auto_scaling_group.node.add_dependency(teardown.resource)
             self.termination_handler.manage(group.auto_scaling_group)
@@ -242,6 +281,7 @@ class ClusterStack(Stack):
                 cluster_name=config.cluster_name,
                 pod_subnet_ids={zone: pod_subnets[zone].attr_subnet_id for zone in node_zones},
                 pod_subnet_cidrs=config.pod_subnet_cidrs,
+                pod_ips=config.pod_subnet_ips,
                 min_free_percent=config.ip_alarms.min_free_percent,
                 topic_arn=config.ip_alarms.topic_arn,
             )
@@ -266,12 +306,16 @@ class ClusterStack(Stack):
             "CustomNetworking",
             value=self.to_json_string(
                 {
+                    "podNetworking": config.pod_networking,
                     "availabilityZones": list(config.availability_zones),
                     "podCidr": str(config.pod_cidr),
                     "podCidrs": [str(block) for block in config.pod_cidrs],
                     "podSubnets": {
                         zone: {"subnetId": pod_subnets[zone].attr_subnet_id, "cidr": str(config.pod_subnet_cidrs[zone])}
                         for zone in node_zones
+                    },
+                    "discoveredPodSubnets": {
+                        zone: [str(cidr) for cidr in cidrs] for zone, cidrs in config.discovery_subnet_cidrs.items()
                     },
                 }
             ),
@@ -313,6 +357,15 @@ class ClusterStack(Stack):
             *iam5("Resource::<ClusterKubectlProviderHandler2E05C68A.Arn>:*"),
             rule("L1"),
         )
+        skip_checkov(
+            self.cluster.node.find_child("KubectlProvider"),
+            "AWS::Lambda::Function",
+            "aws-cdk-lib's kubectl provider: called by CloudFormation during deploys only (a failure fails the"
+            " deploy, no retry queue), its environment holds no secrets (paths and the layer's settings)",
+            "CKV_AWS_115",
+            "CKV_AWS_116",
+            "CKV_AWS_173",
+        )
 
     @staticmethod
     def _endpoint_access(config: PodnetConfig) -> eks.EndpointAccess:
@@ -324,8 +377,10 @@ class ClusterStack(Stack):
     @staticmethod
     def _cni_fingerprint(config: PodnetConfig) -> str:
         """Short digest of what the nodes' pod ENIs depend on; it changes exactly when nodes must roll."""
+        env = config.aws_node_env
         settings = {
+            # Each zone's first pod subnet: further (discovered) ones are added with no node roll.
             "podSubnets": {zone: str(cidr) for zone, cidr in config.pod_subnet_cidrs.items()},
-            "env": custom_networking_env(prefix_delegation=config.prefix_delegation),
+            "env": {name: env[name] for name in NODE_ROLL_VARIABLES},
         }
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]

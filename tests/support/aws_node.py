@@ -16,9 +16,13 @@ CUSTOM_NETWORKING_ENV = (
     "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
     "ENI_CONFIG_LABEL_DEF",
     "ENABLE_PREFIX_DELEGATION",
+    "ENABLE_SUBNET_DISCOVERY",
     "WARM_PREFIX_TARGET",
+    "WARM_IP_TARGET",
+    "MINIMUM_IP_TARGET",
+    "CLUSTER_NAME",
 )
-"""The aws-node variables podnet may set (custom networking and prefix delegation)."""
+"""The aws-node variables podnet may set (pod networking mode, prefix delegation, warm pool)."""
 
 
 def _upstream_entries(container: str) -> dict[str, dict[str, Any]]:

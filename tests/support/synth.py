@@ -22,6 +22,8 @@ from tests.support import REPO_ROOT
 from tests.support.cfn_tokens import render, render_json
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+#: Output directories that tests read after synthesis (TemporaryDirectory removes each when collected or at exit).
+_KEPT_UNTIL_EXIT: list[TemporaryDirectory[str]] = []
 
 
 @dataclass(frozen=True)
@@ -99,15 +101,21 @@ def config_for(overrides: dict[str, Any] | None = None, config_file: Path | None
     return config
 
 
-def _test_app(outdir: Path) -> App:
+def _test_app(outdir: Path, *, as_cli: bool = False) -> App:
     """An App like the CDK CLI's (cdk.json feature flags, construct paths in metadata), writing to ``outdir``.
 
     Assets are fingerprinted as in ``cdk synth`` (their hashes are in the templates) but not copied into ``outdir``
     (``cdk synth --no-staging``): the tests read templates, and copying the kubectl layer and the other assets
     (about 58 MB) for every configuration cost time and disk. tests/test_cdk_cli.py runs the real ``cdk synth``,
     which stages them, and checks its templates equal these.
+
+    ``as_cli``: stage the assets and give every stack its own synthesizer, as ``cdk synth`` does, so the assembly
+    can be published (tests/test_pipeline_asset_publishing.py). One synthesizer shared by the stacks (the default
+    here) writes every stack's assets into every stack's asset manifest.
     """
     context = {k: v for k, v in cdk_json_context().items() if not k.startswith(CONTEXT_KEY)}
+    if as_cli:
+        return App(context={**context, "aws:cdk:enable-path-metadata": True}, outdir=str(outdir))
     return App(
         context={**context, "aws:cdk:enable-path-metadata": True, "aws:cdk:disable-asset-staging": True},
         outdir=str(outdir),
@@ -148,6 +156,9 @@ class SynthesizedPipeline:
     #: environment -> "network"/"cluster" -> template
     stages: dict[str, dict[str, dict[str, Any]]]
     validation_report: dict[str, Any]
+    #: The cloud assembly as the pipeline's Assets stage gets it (templates, asset manifests, staged assets);
+    #: removed when the test session ends.
+    assembly: Path
 
     def resources(self, template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
         return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
@@ -159,24 +170,28 @@ def synthesize_pipeline(config_file: str) -> SynthesizedPipeline:
     app_config = load_app_config({**cdk_json_context(), CONFIG_FILE_CONTEXT_KEY: config_file}, REPO_ROOT)
     assert app_config.base.pipeline is not None, f"{config_file} has no pipeline section"
     stages: dict[str, dict[str, dict[str, Any]]] = {}
-    with TemporaryDirectory(prefix="podnet-pipeline-out-") as outdir:
-        app = _test_app(Path(outdir))
-        build_app(app, app_config)
-        assembly = app.synth()
-        pipeline_stack = app.node.find_child(f"{app_config.base.cluster_name}-pipeline")
-        for name in app_config.environments:
-            stage = pipeline_stack.node.find_child(name)
-            assert isinstance(stage, PodnetStage)
-            stage_assembly = stage.synth()
-            stacks = {"network": stage.deployment.network, "cluster": stage.deployment.cluster}
-            stages[name] = {
-                role: stage_assembly.get_stack_by_name(stack.stack_name).template
-                for role, stack in stacks.items()
-                if stack is not None
-            }
-        pipeline = assembly.get_stack_by_name(f"{app_config.base.cluster_name}-pipeline").template
-        validation_report = _validation_report(Path(outdir))
-    return SynthesizedPipeline(pipeline=pipeline, stages=stages, validation_report=validation_report)
+    kept = TemporaryDirectory(prefix="podnet-pipeline-out-")
+    _KEPT_UNTIL_EXIT.append(kept)
+    outdir = kept.name
+    app = _test_app(Path(outdir), as_cli=True)
+    build_app(app, app_config)
+    assembly = app.synth()
+    pipeline_stack = app.node.find_child(f"{app_config.base.cluster_name}-pipeline")
+    for name in app_config.environments:
+        stage = pipeline_stack.node.find_child(name)
+        assert isinstance(stage, PodnetStage)
+        stage_assembly = stage.synth()
+        stacks = {"network": stage.deployment.network, "cluster": stage.deployment.cluster}
+        stages[name] = {
+            role: stage_assembly.get_stack_by_name(stack.stack_name).template
+            for role, stack in stacks.items()
+            if stack is not None
+        }
+    pipeline = assembly.get_stack_by_name(f"{app_config.base.cluster_name}-pipeline").template
+    validation_report = _validation_report(Path(outdir))
+    return SynthesizedPipeline(
+        pipeline=pipeline, stages=stages, validation_report=validation_report, assembly=Path(outdir)
+    )
 
 
 def synthesize(config: PodnetConfig) -> Synthesized:

@@ -5,7 +5,12 @@ CNI's warm pools count as used, which is what running out means for a new pod. P
 ``FreePodIps`` and ``FreePodIpPercent`` (dimensions ClusterName, AvailabilityZone, SubnetId) and, once per run,
 ``PodSubnetsReported`` (dimension ClusterName) as a heartbeat: a failed run publishes nothing at all.
 
-Environment: ``CLUSTER_NAME``, ``METRIC_NAMESPACE`` and ``POD_SUBNETS`` (JSON: zone -> subnet id).
+With prefix delegation pods get whole aligned /28s only, so a subnet's pod IPs (``POD_IPS``, from podnet's plan)
+are fewer than its usable addresses: the addresses outside the prefixes (the edge /28s, ENI primary IPs) are
+taken out of the free count as if all of them were free, so ``FreePodIps`` never overstates what pods can get.
+
+Environment: ``CLUSTER_NAME``, ``METRIC_NAMESPACE``, ``POD_SUBNETS`` (JSON: zone -> subnet id) and ``POD_IPS``
+(JSON: zone -> pod IPs of its subnet).
 """
 
 import json
@@ -32,6 +37,7 @@ def handler(event: object, context: object) -> dict[str, Any]:
 
     cluster = os.environ["CLUSTER_NAME"]
     pod_subnets: dict[str, str] = json.loads(os.environ["POD_SUBNETS"])
+    pod_ips: dict[str, int] = json.loads(os.environ["POD_IPS"])
     # A missing subnet fails the whole call (InvalidSubnetID.NotFound): the run publishes nothing, which the
     # heartbeat alarm reports.
     found = boto3.client("ec2").describe_subnets(SubnetIds=list(pod_subnets.values()))["Subnets"]
@@ -40,9 +46,10 @@ def handler(event: object, context: object) -> dict[str, Any]:
     report = {}
     for zone, subnet_id in pod_subnets.items():
         subnet = subnets[subnet_id]
-        total = IPv4Network(subnet["CidrBlock"]).num_addresses - RESERVED_IPS_PER_SUBNET
-        free = subnet["AvailableIpAddressCount"]
-        percent = 100 * free / total
+        usable = IPv4Network(subnet["CidrBlock"]).num_addresses - RESERVED_IPS_PER_SUBNET
+        total = pod_ips[zone]
+        free = max(0, min(total, subnet["AvailableIpAddressCount"] - (usable - total)))
+        percent = 100 * free / total if total else 0.0
         dimensions: list[DimensionTypeDef] = [
             {"Name": CLUSTER, "Value": cluster},
             {"Name": ZONE, "Value": zone},
