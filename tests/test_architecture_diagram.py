@@ -28,7 +28,8 @@ def _subnets(app: Synthesized) -> list[str]:
 def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> None:
     written = _written(default_app)
     text = "\n".join(written)
-    assert "VPC 10.0.0.0/16 + pod block 100.64.0.0/16" in written
+    config = default_app.config
+    assert f"VPC {config.vpc_cidr} + pod block {config.pod_cidr}" in written
     assert "EKS cluster podnet: Kubernetes 1.36" in written
     for cidr in _subnets(default_app):
         kind = "pod" if IPv4Network(cidr).subnet_of(IPv4Network("100.64.0.0/16")) else "public|node"
