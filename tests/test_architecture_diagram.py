@@ -28,7 +28,8 @@ def _subnets(app: Synthesized) -> list[str]:
 def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> None:
     written = _written(default_app)
     text = "\n".join(written)
-    assert "VPC 10.0.0.0/20 + pod block 100.64.0.0/16" in written
+    config = default_app.config
+    assert f"VPC {config.vpc_cidr} + pod block {config.pod_cidr}" in written
     assert "EKS cluster podnet: Kubernetes 1.36" in written
     for cidr in _subnets(default_app):
         kind = "pod" if IPv4Network(cidr).subnet_of(IPv4Network("100.64.0.0/16")) else "public|node"
@@ -37,7 +38,11 @@ def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> N
     assert [f"Availability Zone {zone}" for zone in zones] == [line for line in written if line.startswith("Availab")]
     assert written.count("NAT gateway x1") == 3
     assert sum(line.startswith("spot Auto Scaling group (min ") for line in written) == 3
-    assert sum(line.startswith("on-demand Auto Scaling group (min 1, max 1") for line in written) == 2
+    system_groups = [
+        lid for lid in default_app.resources("cluster", "AWS::AutoScaling::AutoScalingGroup") if "System" in lid
+    ]
+    assert system_groups  # the on-demand system nodes (podnet/constructs/system_nodes.py)
+    assert sum(line.startswith("on-demand Auto Scaling group (min ") for line in written) == len(system_groups)
     assert [f"ENIConfig {zone}" for zone in zones] == [line for line in written if line.startswith("ENIConfig us")]
     for name in (
         "Helm release aws-node-termination-handler",
@@ -56,8 +61,12 @@ def test_default_diagram_names_the_main_resources(default_app: Synthesized) -> N
 
 def test_existing_vpc_diagram_says_the_vpc_is_not_created(existing_vpc_app: Synthesized) -> None:
     written = _written(existing_vpc_app)
-    vpc_id = existing_vpc_app.config.existing_vpc.vpc_id  # type: ignore[union-attr]
+    existing = existing_vpc_app.config.existing_vpc
+    assert existing is not None
+    vpc_id = existing.vpc_id
     assert any(line.startswith(f"existing VPC {vpc_id} (not created") for line in written)
     assert not any("NAT gateway" in line or line.startswith("public subnet") for line in written)
     for cidr in _subnets(existing_vpc_app):
         assert f"pod subnet {cidr}" in written
+    for node_subnet in existing.node_subnets.values():
+        assert f"existing node subnet {node_subnet.subnet_id}" in written

@@ -78,16 +78,11 @@ def architecture_svg(templates: dict[str, dict[str, Any]]) -> str:
         sizes = f"min {props['MinSize']}, max {props['MaxSize']}"
         if "DesiredCapacity" in props:
             sizes += f", desired {props['DesiredCapacity']}"
-        distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution")
-        if distribution is None:
-            kind = ""
-        elif int(distribution.get("OnDemandBaseCapacity", 0)) >= int(props["MaxSize"]):
-            kind = "on-demand "  # the system nodes (podnet/constructs/system_nodes.py)
-        else:
-            kind = "spot "
-        zones.setdefault(zone_name or "zone not in the templates", Zone()).groups.append(
-            f"{kind}Auto Scaling group ({sizes})"
-        )
+        zone = zones.setdefault(zone_name or "zone not in the templates", Zone())
+        zone.groups.append(f"{_purchase(props)}Auto Scaling group ({sizes})")
+        subnet = props["VPCZoneIdentifier"][0]
+        if isinstance(subnet, str):  # an existing VPC's node subnet, by its literal id
+            zone.node.append(f"existing node subnet {subnet}")
     manifests = [obj for _, p in of_type("Custom::AWSCDK-EKS-KubernetesResource") for obj in _objects(p["Manifest"])]
     for obj in manifests:
         if obj["kind"] == "ENIConfig":
@@ -215,7 +210,7 @@ def _panels(of_type: Any, manifests: list[dict[str, Any]]) -> list[tuple[str, li
     ]
     identity += _count(of_type("AWS::EKS::AccessEntry"), "access entry", "access entries")
     identity += _count(of_type("AWS::IAM::Role"), "IAM role")
-    nodes = _count(of_type("AWS::EC2::LaunchTemplate"), "launch template (all node groups)")
+    nodes = _count(of_type("AWS::EC2::LaunchTemplate"), "launch template")
     nodes += _count(of_type("AWS::AutoScaling::LifecycleHook"), "lifecycle hook")
     nodes += _count(of_type("AWS::SQS::Queue"), "SQS queue (termination events)")
     for lid, props in of_type("AWS::Events::Rule"):
@@ -237,7 +232,7 @@ def _panels(of_type: Any, manifests: list[dict[str, Any]]) -> list[tuple[str, li
     )
     encryption = [f"KMS key: {_short(p.get('Description', lid))}" for lid, p in of_type("AWS::KMS::Key")]
     encryption += _count(of_type("AWS::Logs::LogGroup"), "log group")
-    encryption += [f"custom resource {lid}" for lid, _ in of_type("Custom::PodnetTeardownCleanup")]
+    encryption += _count(of_type("Custom::PodnetTeardownCleanup"), "teardown cleanup (runs on delete)")
     panels = [
         ("Kubernetes objects (applied by the kubectl provider)", kubernetes),
         ("Nodes and their lifecycle", nodes),
@@ -246,6 +241,18 @@ def _panels(of_type: Any, manifests: list[dict[str, Any]]) -> list[tuple[str, li
         ("Encryption, logs and teardown", encryption),
     ]
     return [(caption, lines) for caption, lines in panels if lines]
+
+
+def _purchase(props: Resource) -> str:
+    """How a group buys its instances, from its instances distribution: "spot ", "on-demand " or both."""
+    distribution = props.get("MixedInstancesPolicy", {}).get("InstancesDistribution")
+    if distribution is None:
+        return ""
+    base = int(distribution.get("OnDemandBaseCapacity", 0))
+    above = int(distribution.get("OnDemandPercentageAboveBaseCapacity", 100))
+    if above == 100 or base >= int(props["MaxSize"]):
+        return "on-demand "
+    return "spot " if base == 0 and above == 0 else "spot and on-demand "
 
 
 def _count(items: list[Any], singular: str, plural: str = "") -> list[str]:
