@@ -5,6 +5,7 @@ role (mapped in aws-auth) is the same for all nodes.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import Aws, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -26,6 +27,19 @@ NODE_MANAGED_POLICIES = (
 ROOT_VOLUME_GIB = 50
 
 
+@dataclass(frozen=True)
+class NodeTemplateSettings:
+    """What every node template of a cluster shares (the spot nodes' and the system nodes'): the cluster its nodes
+    join, the kubelet's max pods and the CNI settings whose change rolls the nodes."""
+
+    cluster: eks.Cluster
+    cluster_name: str
+    kubernetes_version: str
+    service_cidr: str
+    max_pods_expression: str
+    cni_fingerprint: str
+
+
 class NodeLaunchTemplate(Construct):
     """Node role + launch template: IMDSv2 (hop limit 1), encrypted gp3 root volume, no SSH key, nodeadm user data."""
 
@@ -34,28 +48,24 @@ class NodeLaunchTemplate(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.Cluster,
-        cluster_name: str,
-        kubernetes_version: str,
+        settings: NodeTemplateSettings,
         arch: str,
         ami_release: str,
-        service_cidr: str,
-        max_pods_expression: str,
-        cni_fingerprint: str,
         role: iam.IRole | None = None,
         kubelet_flags: Sequence[str] = (),
     ) -> None:
         """``role``: another template's node role, so all nodes share one (and one aws-auth mapping / access entry);
         None creates it. ``kubelet_flags``: node labels and taints of this template's nodes."""
         super().__init__(scope, construct_id)
+        cluster, cluster_name = settings.cluster, settings.cluster_name
         self.role = role if role is not None else self._node_role()
         user_data = nodeadm_user_data(
             node_config(
                 cluster_name=cluster_name,
                 api_server_endpoint=cluster.cluster_endpoint,
                 certificate_authority=cluster.cluster_certificate_authority_data,
-                service_cidr=service_cidr,
-                max_pods=max_pods_expression,
+                service_cidr=settings.service_cidr,
+                max_pods=settings.max_pods_expression,
                 kubelet_flags=kubelet_flags,
             ),
             ready_signal=ready_signal_part(
@@ -73,7 +83,7 @@ class NodeLaunchTemplate(Construct):
             self,
             "LaunchTemplate",
             machine_image=ec2.MachineImage.from_ssm_parameter(
-                release_image_parameter(kubernetes_version, arch, ami_release)
+                release_image_parameter(settings.kubernetes_version, arch, ami_release)
             ),
             user_data=user_data,
             role=self.role,
@@ -91,7 +101,7 @@ class NodeLaunchTemplate(Construct):
         )
         # A change of pod subnets or CNI settings changes the template, so the rolling update replaces
         # every node: only new ENIs read the ENIConfig.
-        Tags.of(self.launch_template).add("podnet:cni-settings", cni_fingerprint)
+        Tags.of(self.launch_template).add("podnet:cni-settings", settings.cni_fingerprint)
 
     def _node_role(self) -> iam.Role:
         role = iam.Role(

@@ -15,11 +15,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from podnet.constructs.node_launch_template import NodeLaunchTemplate
+from podnet.constructs.node_launch_template import NodeLaunchTemplate, NodeTemplateSettings
 from podnet.constructs.spot_node_group import SpotNodeGroup, zone_construct_id
 from podnet.ipplan.node_groups import GroupSizes
 from podnet.ipplan.node_rolls import RollSettings
@@ -46,14 +45,9 @@ class SystemNodes(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cluster: eks.Cluster,
-        cluster_name: str,
-        kubernetes_version: str,
+        template_settings: NodeTemplateSettings,
         arch: str,
         ami_release: str,
-        service_cidr: str,
-        max_pods_expression: str,
-        cni_fingerprint: str,
         node_role: iam.IRole,
         node_subnets: Mapping[str, ec2.ISubnet],
         instance_types: Sequence[str],
@@ -65,14 +59,9 @@ class SystemNodes(Construct):
         self.template = NodeLaunchTemplate(
             self,
             "Template",
-            cluster=cluster,
-            cluster_name=cluster_name,
-            kubernetes_version=kubernetes_version,
+            settings=template_settings,
             arch=arch,
             ami_release=ami_release,
-            service_cidr=service_cidr,
-            max_pods_expression=max_pods_expression,
-            cni_fingerprint=cni_fingerprint,
             role=node_role,
             kubelet_flags=KUBELET_FLAGS,
         )
@@ -81,8 +70,8 @@ class SystemNodes(Construct):
             SpotNodeGroup(
                 self,
                 zone_construct_id(zone),
-                vpc=cluster.vpc,
-                cluster_name=cluster_name,
+                vpc=template_settings.cluster.vpc,
+                cluster_name=template_settings.cluster_name,
                 zone=zone,
                 subnet=node_subnets[zone],
                 launch_template=self.template.launch_template,

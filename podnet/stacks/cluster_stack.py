@@ -23,7 +23,7 @@ from podnet.constructs.existing_vpc import ExistingVpc
 from podnet.constructs.kubectl_log_groups_first import KubectlLogGroupsFirst
 from podnet.constructs.log_encryption_key import LogEncryptionKey
 from podnet.constructs.node_access import NodeAccess
-from podnet.constructs.node_launch_template import NodeLaunchTemplate
+from podnet.constructs.node_launch_template import NodeLaunchTemplate, NodeTemplateSettings
 from podnet.constructs.node_termination_handler import NodeTerminationHandler
 from podnet.constructs.overwriting_chart import apply_chart
 from podnet.constructs.pod_identity_agent_version import PodIdentityAgentVersion
@@ -174,30 +174,28 @@ class ClusterStack(Stack):
             self, "PodIdentityAgentVersion", cluster=self.cluster, kubernetes_version=config.kubernetes_version
         )
         # Construct id "SpotNodes" keeps the node role's and launch template's logical ids of the single-group era.
-        self.node_template = NodeLaunchTemplate(
-            self,
-            "SpotNodes",
+        node_template_settings = NodeTemplateSettings(
             cluster=self.cluster,
             cluster_name=config.cluster_name,
             kubernetes_version=config.kubernetes_version,
-            arch=architecture(config.nodes.instance_types[0]),
-            ami_release=config.node_ami_release,
             service_cidr=str(config.service_cidr),
             max_pods_expression=max_pods_expression(config.max_pods_mode),
             cni_fingerprint=self._cni_fingerprint(config),
+        )
+        self.node_template = NodeLaunchTemplate(
+            self,
+            "SpotNodes",
+            settings=node_template_settings,
+            arch=architecture(config.nodes.instance_types[0]),
+            ami_release=config.node_ami_release,
         )
         #: On-demand, tainted: where NTH, the Cluster Autoscaler and CoreDNS run, away from spot interruptions.
         self.system_nodes = SystemNodes(
             self,
             "SystemNodes",
-            cluster=self.cluster,
-            cluster_name=config.cluster_name,
-            kubernetes_version=config.kubernetes_version,
+            template_settings=node_template_settings,
             arch=architecture(config.system_nodes.instance_types[0]),
             ami_release=config.system_node_ami_release,
-            service_cidr=str(config.service_cidr),
-            max_pods_expression=max_pods_expression(config.max_pods_mode),
-            cni_fingerprint=self._cni_fingerprint(config),
             node_role=self.node_template.role,
             node_subnets=self.node_subnets,
             instance_types=config.system_nodes.instance_types,
