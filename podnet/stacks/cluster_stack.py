@@ -246,8 +246,9 @@ class ClusterStack(Stack):
             for zone, sizes in config.node_group_sizes.items()
         ]
         # Every group rolls in turn within one cluster-wide budget: the system groups first, then the spot zones.
-        roll_one_after_another([*self.system_nodes.groups, *self.node_groups])
-        for group in [*self.system_nodes.groups, *self.node_groups]:
+        every_group = [*self.system_nodes.groups, *self.node_groups]
+        roll_one_after_another(every_group)
+        for group in every_group:
             # The point of podnet: no node joins before custom networking is complete, so none needs recycling;
             # and aws-node's pods, created as nodes join, find their Pod Identity association and agent in place.
             group.auto_scaling_group.node.add_dependency(
